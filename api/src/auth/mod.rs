@@ -1,0 +1,2 @@
+//! Accounts and credentials.
+pub mod passwords;

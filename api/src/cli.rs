@@ -1,0 +1,117 @@
+//! The `chancery` command line.
+use std::time::Duration;
+
+use anyhow::{bail, Context as _};
+use migration::MigratorTrait;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::config::{Cli, Command, DatabaseConfig, MigrateDirection, ServeConfig};
+use crate::db::{self, StatementCounter};
+use crate::domain::demo::{self, DemoReport};
+use crate::domain::history::{verify_chain, ChainVerdict};
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve(ServeConfig::default_for_cli())) {
+        Command::Serve(serve) => run_server(&cli.database, serve).await,
+        Command::Demo => {
+            let db = connect(&cli.database).await?;
+            let report = demo::load_demo(&db).await?;
+            print_demo(&report);
+            Ok(())
+        }
+        Command::Schema => {
+            print!("{}", crate::graphql::sdl());
+            Ok(())
+        }
+        Command::Migrate { direction } => {
+            let db = db::connect(&cli.database, &StatementCounter::default()).await?;
+            match direction {
+                MigrateDirection::Up => migration::Migrator::up(&db, None).await?,
+                MigrateDirection::Down => migration::Migrator::down(&db, None).await?,
+            }
+            println!("migrations: {direction:?} done");
+            Ok(())
+        }
+        Command::VerifyHistory => {
+            let db = connect(&cli.database).await?;
+            match verify_chain(&db).await? {
+                ChainVerdict::Intact { length } => {
+                    println!("history intact: {length} revisions verified");
+                    Ok(())
+                }
+                ChainVerdict::Broken { seq, revision_id, reason } => {
+                    bail!("history broken at revision #{seq} ({revision_id}): {reason}")
+                }
+            }
+        }
+        Command::Healthcheck { url } => healthcheck(&url).await,
+    }
+}
+
+async fn connect(config: &DatabaseConfig) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    let db = db::connect(config, &StatementCounter::default()).await.context("connecting to the database")?;
+    db::migrate(&db).await.context("applying migrations")?;
+    Ok(db)
+}
+
+fn print_demo(report: &DemoReport) {
+    println!(
+        "demo data: {} facts, {} actors, {} sources, {} users created (existing ones kept)",
+        report.facts_created, report.actors_created, report.sources_created, report.users_created
+    );
+    println!("demo editor:   {} / {}", demo::DEMO_EDITOR_EMAIL, demo::DEMO_EDITOR_PASSWORD);
+    println!("demo reviewer: {} / {}", demo::DEMO_REVIEWER_EMAIL, demo::DEMO_REVIEWER_PASSWORD);
+}
+
+async fn run_server(database: &DatabaseConfig, serve: ServeConfig) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let app = crate::app::build(database, &serve).await?;
+    if let Some(report) = &app.demo {
+        print_demo(report);
+    }
+    let listener =
+        tokio::net::TcpListener::bind(serve.bind).await.with_context(|| format!("binding {}", serve.bind))?;
+    let address = listener.local_addr()?;
+    tracing::info!(%address, startup_ms = started.elapsed().as_millis() as u64, "listening");
+    println!(
+        "Chancery is serving GraphiQL at http://{address}/graphql (started in {} ms)",
+        started.elapsed().as_millis()
+    );
+    crate::app::serve(app, listener, Duration::from_secs(serve.shutdown_grace_secs)).await
+}
+
+impl ServeConfig {
+    /// `chancery` with no command behaves like `chancery serve` with its defaults.
+    fn default_for_cli() -> Self {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Wrapper {
+            #[command(flatten)]
+            serve: ServeConfig,
+        }
+        Wrapper::parse_from(["chancery"]).serve
+    }
+}
+
+/// A dependency-free GET that succeeds on a 2xx answer (the runtime image has no curl).
+async fn healthcheck(url: &str) -> anyhow::Result<()> {
+    let parsed = url::Url::parse(url).context("parsing the URL")?;
+    let host = parsed.host_str().context("the URL has no host")?;
+    let port = parsed.port_or_known_default().unwrap_or(80);
+    let mut stream = tokio::time::timeout(Duration::from_secs(5), tokio::net::TcpStream::connect((host, port)))
+        .await
+        .context("connecting timed out")??;
+    let request = format!("GET {} HTTP/1.0\r\nHost: {host}\r\n\r\n", parsed.path());
+    stream.write_all(request.as_bytes()).await?;
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer))
+        .await
+        .context("reading timed out")??;
+    let status_line = String::from_utf8_lossy(&answer).lines().next().unwrap_or_default().to_owned();
+    if status_line.split_whitespace().nth(1).is_some_and(|code| code.starts_with('2')) {
+        println!("{status_line}");
+        Ok(())
+    } else {
+        bail!("unhealthy: {status_line}")
+    }
+}

@@ -1,0 +1,418 @@
+//! Reading facts: who may see what, filters, orderings, keyset pages, and the batched loads of
+//! a fact's parts (one statement per part, whatever the number of facts).
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::enums::{FactStatus, ParticipantRole};
+use entity::{citation, fact, fact_kind, fact_participant, fact_qualifier, source};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    Value,
+};
+use uuid::Uuid;
+
+use super::pagination::{finish_page, keyset, Cursor, Page, PageRequest};
+use super::{DomainError, DomainResult, Violations};
+use crate::db::search;
+
+pub const MAX_SEARCH_LENGTH: usize = 200;
+pub const MAX_FILTER_LIST: usize = 50;
+
+/// Which facts a caller may read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    /// Anyone: the published record, including what was retracted or superseded.
+    Public,
+}
+
+impl Visibility {
+    pub fn statuses(self) -> &'static [FactStatus] {
+        match self {
+            Visibility::Public => &[FactStatus::Published, FactStatus::Retracted, FactStatus::Superseded],
+        }
+    }
+
+    pub fn allows(self, fact: &fact::Model) -> bool {
+        self.statuses().contains(&fact.status)
+    }
+}
+
+/// What a list of facts is sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FactOrderField {
+    /// When the fact happened (its first day for MONTH or YEAR precision).
+    #[default]
+    OccurredAt,
+    /// When the fact was published.
+    PublishedAt,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FactOrder {
+    pub field: FactOrderField,
+    pub ascending: bool,
+}
+
+impl Default for FactOrder {
+    fn default() -> Self {
+        Self { field: FactOrderField::OccurredAt, ascending: false }
+    }
+}
+
+impl FactOrder {
+    fn cursor_tag(self) -> &'static str {
+        match self.field {
+            FactOrderField::OccurredAt => "fact-occurred",
+            FactOrderField::PublishedAt => "fact-published",
+        }
+    }
+
+    /// The cursor that points at `fact` in this ordering.
+    pub fn cursor_of(self, fact: &fact::Model) -> Cursor {
+        let key = match self.field {
+            FactOrderField::OccurredAt => fact.occurred_on.to_string(),
+            FactOrderField::PublishedAt => {
+                fact.published_at.map(|t| t.timestamp_micros().to_string()).unwrap_or_default()
+            }
+        };
+        Cursor { ordering: self.cursor_tag(), key, id: fact.id }
+    }
+
+    fn position(self, cursor: &Cursor, argument: &str) -> DomainResult<Value> {
+        let invalid = || DomainError::invalid(argument, "is not a cursor of this list and ordering");
+        Ok(match self.field {
+            FactOrderField::OccurredAt => {
+                let date: NaiveDate = cursor.key.parse().map_err(|_| invalid())?;
+                date.into()
+            }
+            FactOrderField::PublishedAt => {
+                let micros: i64 = cursor.key.parse().map_err(|_| invalid())?;
+                DateTime::<Utc>::from_timestamp_micros(micros).ok_or_else(invalid)?.into()
+            }
+        })
+    }
+}
+
+/// The public filters over facts. Lists are OR within a field and AND across fields, except
+/// `all_of`, where every actor listed must take part (the "relations between A and B" view).
+#[derive(Debug, Clone, Default)]
+pub struct FactFilter {
+    pub kinds: Vec<String>,
+    pub categories: Vec<String>,
+    pub participants: Vec<Uuid>,
+    pub subjects: Vec<Uuid>,
+    pub objects: Vec<Uuid>,
+    pub all_of: Vec<Uuid>,
+    pub country: Option<String>,
+    pub occurred_from: Option<NaiveDate>,
+    pub occurred_to: Option<NaiveDate>,
+    pub sources: Vec<Uuid>,
+    pub outlets: Vec<Uuid>,
+    pub search: Option<String>,
+    pub verified_only: bool,
+}
+
+/// A filter whose every part has been checked against the rules and the vocabulary.
+#[derive(Debug, Clone, Default)]
+pub struct ValidFactFilter {
+    filter: FactFilter,
+    search_terms: Vec<String>,
+}
+
+impl FactFilter {
+    /// Checks every part and reports all problems at once, with paths under `prefix`.
+    pub async fn validate<C: ConnectionTrait>(self, db: &C, prefix: &str) -> DomainResult<ValidFactFilter> {
+        let mut violations = Violations::new();
+        let path = |field: &str| format!("{prefix}.{field}");
+        for (name, list) in [
+            ("kinds", self.kinds.len()),
+            ("categories", self.categories.len()),
+            ("participants", self.participants.len()),
+            ("subjects", self.subjects.len()),
+            ("objects", self.objects.len()),
+            ("allOf", self.all_of.len()),
+            ("sources", self.sources.len()),
+            ("outlets", self.outlets.len()),
+        ] {
+            if list > MAX_FILTER_LIST {
+                violations.add(path(name), format!("may list at most {MAX_FILTER_LIST} values"));
+            }
+        }
+        if !self.kinds.is_empty() || !self.categories.is_empty() {
+            let known = fact_kind::Entity::find().all(db).await?;
+            for (index, kind) in self.kinds.iter().enumerate() {
+                if !known.iter().any(|k| &k.key == kind) {
+                    violations
+                        .add(format!("{}[{index}]", path("kinds")), format!("unknown fact kind `{}`", truncate(kind)));
+                }
+            }
+            for (index, category) in self.categories.iter().enumerate() {
+                if !known.iter().any(|k| &k.category == category) {
+                    violations.add(
+                        format!("{}[{index}]", path("categories")),
+                        format!("unknown category `{}`", truncate(category)),
+                    );
+                }
+            }
+        }
+        if let Some(country) = &self.country {
+            if !is_country_code(country) {
+                violations.add(path("country"), "must be an ISO 3166-1 alpha-2 code such as SY");
+            }
+        }
+        if let (Some(from), Some(to)) = (self.occurred_from, self.occurred_to) {
+            if from > to {
+                violations.add(path("occurredFrom"), "must not be after `occurredTo`");
+            }
+        }
+        let mut search_terms = Vec::new();
+        if let Some(text) = &self.search {
+            if text.chars().count() > MAX_SEARCH_LENGTH {
+                violations.add(path("search"), format!("must be at most {MAX_SEARCH_LENGTH} characters"));
+            } else {
+                search_terms = search::search_terms(text);
+                if search_terms.is_empty() {
+                    violations.add(path("search"), "must contain at least one word");
+                }
+            }
+        }
+        violations.into_result()?;
+        Ok(ValidFactFilter { filter: self, search_terms })
+    }
+}
+
+fn truncate(text: &str) -> String {
+    text.chars().take(64).collect()
+}
+
+/// ISO 3166-1 alpha-2 shape: two upper-case ASCII letters.
+pub fn is_country_code(code: &str) -> bool {
+    code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+fn fact_id() -> SimpleExpr {
+    Expr::col((fact::Entity, fact::Column::Id)).into()
+}
+
+fn facts_with_participant(actors: &[Uuid], role: Option<ParticipantRole>) -> SimpleExpr {
+    let mut sub = Query::select();
+    sub.column(fact_participant::Column::FactId)
+        .from(fact_participant::Entity)
+        .and_where(fact_participant::Column::ActorId.is_in(actors.iter().copied()));
+    if let Some(role) = role {
+        sub.and_where(fact_participant::Column::Role.eq(role));
+    }
+    fact_id().in_subquery(sub.to_owned())
+}
+
+impl ValidFactFilter {
+    /// Narrows a validated filter, e.g. to the facts of one actor or one source.
+    pub fn scoped(mut self, scope: impl FnOnce(&mut FactFilter)) -> Self {
+        scope(&mut self.filter);
+        self
+    }
+
+    fn condition(&self, backend: DatabaseBackend, visibility: Visibility) -> Condition {
+        let f = &self.filter;
+        let mut cond = Condition::all().add(fact::Column::Status.is_in(visibility.statuses().iter().copied()));
+        if !f.kinds.is_empty() {
+            cond = cond.add(fact::Column::KindKey.is_in(f.kinds.iter().cloned()));
+        }
+        if !f.categories.is_empty() {
+            cond = cond.add(
+                fact::Column::KindKey.in_subquery(
+                    Query::select()
+                        .column(fact_kind::Column::Key)
+                        .from(fact_kind::Entity)
+                        .and_where(fact_kind::Column::Category.is_in(f.categories.iter().cloned()))
+                        .to_owned(),
+                ),
+            );
+        }
+        if !f.participants.is_empty() {
+            cond = cond.add(facts_with_participant(&f.participants, None));
+        }
+        if !f.subjects.is_empty() {
+            cond = cond.add(facts_with_participant(&f.subjects, Some(ParticipantRole::Subject)));
+        }
+        if !f.objects.is_empty() {
+            cond = cond.add(facts_with_participant(&f.objects, Some(ParticipantRole::Object)));
+        }
+        for actor in &f.all_of {
+            cond = cond.add(facts_with_participant(std::slice::from_ref(actor), None));
+        }
+        if let Some(country) = &f.country {
+            cond = cond.add(fact::Column::Country.eq(country.clone()));
+        }
+        if let Some(from) = f.occurred_from {
+            cond = cond.add(fact::Column::OccurredOn.gte(from));
+        }
+        if let Some(to) = f.occurred_to {
+            cond = cond.add(fact::Column::OccurredOn.lte(to));
+        }
+        if !f.sources.is_empty() {
+            cond = cond.add(
+                fact_id().in_subquery(
+                    Query::select()
+                        .column(citation::Column::FactId)
+                        .from(citation::Entity)
+                        .and_where(citation::Column::SourceId.is_in(f.sources.iter().copied()))
+                        .to_owned(),
+                ),
+            );
+        }
+        if !f.outlets.is_empty() {
+            cond = cond.add(
+                fact_id().in_subquery(
+                    Query::select()
+                        .column((citation::Entity, citation::Column::FactId))
+                        .from(citation::Entity)
+                        .inner_join(
+                            source::Entity,
+                            Expr::col((source::Entity, source::Column::Id))
+                                .equals((citation::Entity, citation::Column::SourceId)),
+                        )
+                        .and_where(
+                            Expr::col((source::Entity, source::Column::OutletId)).is_in(f.outlets.iter().copied()),
+                        )
+                        .to_owned(),
+                ),
+            );
+        }
+        if f.verified_only {
+            cond = cond.add(
+                fact_id().in_subquery(
+                    Query::select()
+                        .column(citation::Column::FactId)
+                        .from(citation::Entity)
+                        .and_where(citation::Column::Verified.eq(true))
+                        .to_owned(),
+                ),
+            );
+        }
+        if !self.search_terms.is_empty() {
+            cond = cond.add(search::fact_id_matches(backend, fact_id(), &self.search_terms));
+        }
+        cond
+    }
+}
+
+/// One page of the facts `visibility` allows that match `filter`, in `order`.
+pub async fn list_facts<C: ConnectionTrait>(
+    db: &C,
+    visibility: Visibility,
+    filter: &ValidFactFilter,
+    order: FactOrder,
+    page: &PageRequest,
+) -> DomainResult<Page<fact::Model>> {
+    let position = match &page.cursor {
+        Some(raw) => {
+            let cursor = Cursor::decode(raw, order.cursor_tag(), page.cursor_argument())?;
+            Some((order.position(&cursor, page.cursor_argument())?, cursor.id))
+        }
+        None => None,
+    };
+    let select = fact::Entity::find().filter(filter.condition(db.get_database_backend(), visibility));
+    let select = match order.field {
+        FactOrderField::OccurredAt => {
+            keyset(select, fact::Column::OccurredOn, fact::Column::Id, position, order.ascending, page)
+        }
+        FactOrderField::PublishedAt => {
+            keyset(select, fact::Column::PublishedAt, fact::Column::Id, position, order.ascending, page)
+        }
+    };
+    Ok(finish_page(select.all(db).await?, page))
+}
+
+/// How many facts `visibility` allows that match `filter`.
+pub async fn count_facts<C: ConnectionTrait>(
+    db: &C,
+    visibility: Visibility,
+    filter: &ValidFactFilter,
+) -> DomainResult<u64> {
+    Ok(fact::Entity::find().filter(filter.condition(db.get_database_backend(), visibility)).count(db).await?)
+}
+
+/// Facts by id, in one statement.
+pub async fn facts_by_ids<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> DomainResult<HashMap<Uuid, fact::Model>> {
+    let rows = fact::Entity::find().filter(fact::Column::Id.is_in(ids.iter().copied())).all(db).await?;
+    Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+}
+
+fn group_by_fact<T>(rows: Vec<T>, fact_of: impl Fn(&T) -> Uuid) -> HashMap<Uuid, Vec<T>> {
+    let mut grouped: HashMap<Uuid, Vec<T>> = HashMap::new();
+    for row in rows {
+        grouped.entry(fact_of(&row)).or_default().push(row);
+    }
+    grouped
+}
+
+/// The participants of several facts, in one statement, each list in its recorded order.
+pub async fn participants_of<C: ConnectionTrait>(
+    db: &C,
+    fact_ids: &[Uuid],
+) -> DomainResult<HashMap<Uuid, Vec<fact_participant::Model>>> {
+    let rows = fact_participant::Entity::find()
+        .filter(fact_participant::Column::FactId.is_in(fact_ids.iter().copied()))
+        .order_by_asc(fact_participant::Column::FactId)
+        .order_by_asc(fact_participant::Column::Position)
+        .all(db)
+        .await?;
+    Ok(group_by_fact(rows, |row| row.fact_id))
+}
+
+/// The qualifiers of several facts, in one statement.
+pub async fn qualifiers_of<C: ConnectionTrait>(
+    db: &C,
+    fact_ids: &[Uuid],
+) -> DomainResult<HashMap<Uuid, Vec<fact_qualifier::Model>>> {
+    let rows = fact_qualifier::Entity::find()
+        .filter(fact_qualifier::Column::FactId.is_in(fact_ids.iter().copied()))
+        .order_by_asc(fact_qualifier::Column::FactId)
+        .order_by_asc(fact_qualifier::Column::Position)
+        .all(db)
+        .await?;
+    Ok(group_by_fact(rows, |row| row.fact_id))
+}
+
+/// The citations of several facts, in one statement.
+pub async fn citations_of<C: ConnectionTrait>(
+    db: &C,
+    fact_ids: &[Uuid],
+) -> DomainResult<HashMap<Uuid, Vec<citation::Model>>> {
+    let rows = citation::Entity::find()
+        .filter(citation::Column::FactId.is_in(fact_ids.iter().copied()))
+        .order_by_asc(citation::Column::FactId)
+        .order_by_asc(citation::Column::Position)
+        .all(db)
+        .await?;
+    Ok(group_by_fact(rows, |row| row.fact_id))
+}
+
+/// Rebuilds the text a fact is found by: summary, qualifier values and quotes.
+pub async fn refresh_search_document<C: ConnectionTrait>(db: &C, fact_id: Uuid) -> DomainResult<()> {
+    use entity::fact_search_document;
+    use sea_orm::{ActiveValue::Set, ModelTrait};
+    let fact = fact::Entity::find_by_id(fact_id).one(db).await?.ok_or_else(|| DomainError::NotFound("fact".into()))?;
+    let ids = [fact_id];
+    let mut document = fact.summary.clone();
+    for qualifier in qualifiers_of(db, &ids).await?.remove(&fact_id).unwrap_or_default() {
+        document.push('\n');
+        document.push_str(&qualifier.value);
+    }
+    for citation in citations_of(db, &ids).await?.remove(&fact_id).unwrap_or_default() {
+        document.push('\n');
+        document.push_str(&citation.quote);
+    }
+    if let Some(existing) = fact_search_document::Entity::find_by_id(fact_id).one(db).await? {
+        existing.delete(db).await?;
+    }
+    fact_search_document::Entity::insert(fact_search_document::ActiveModel {
+        fact_id: Set(fact_id),
+        document: Set(document),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,27 @@
+//! The rules of Chancery: validation, queries over the published record, provenance and
+//! history. Nothing here knows about GraphQL or HTTP.
+pub mod actors;
+pub mod demo;
+pub mod error;
+pub mod facts;
+pub mod history;
+pub mod kinds;
+pub mod pagination;
+pub mod quotes;
+pub mod sources;
+pub mod urls;
+
+pub use error::{DomainError, DomainResult, FieldViolation, Violations};
+
+/// Case-folds a name or alias for case-insensitive lookup.
+pub fn fold(text: &str) -> String {
+    text.trim().to_lowercase()
+}
+
+/// Current time truncated to microseconds, the finest resolution both backends store, so a
+/// value read back equals the value written (which the revision hash chain depends on).
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::{DurationRound, TimeDelta};
+    let now = chrono::Utc::now();
+    now.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(now)
+}

@@ -1,0 +1,39 @@
+//! Relay connection plumbing shared by every list.
+use async_graphql::SimpleObject;
+
+use crate::domain::pagination::{Cursor, Page, PageRequest};
+use crate::domain::DomainResult;
+
+/// Where a page sits in its list (Relay `PageInfo`).
+#[derive(Debug, Clone, SimpleObject)]
+pub struct PageInfo {
+    /// Whether more items follow this page in the requested order.
+    pub has_next_page: bool,
+    /// Whether items precede this page in the requested order.
+    pub has_previous_page: bool,
+    /// Cursor of the first item of the page; pass as `before` to page backwards.
+    pub start_cursor: Option<String>,
+    /// Cursor of the last item of the page; pass as `after` to page forwards.
+    pub end_cursor: Option<String>,
+}
+
+impl PageInfo {
+    pub fn of<T>(page: &Page<T>, cursor: impl Fn(&T) -> Cursor) -> Self {
+        Self {
+            has_next_page: page.has_next_page,
+            has_previous_page: page.has_previous_page,
+            start_cursor: page.items.first().map(|item| cursor(item).encode()),
+            end_cursor: page.items.last().map(|item| cursor(item).encode()),
+        }
+    }
+}
+
+/// Validates the Relay arguments of a connection field.
+pub fn page_request(
+    first: Option<i32>,
+    after: Option<String>,
+    last: Option<i32>,
+    before: Option<String>,
+) -> DomainResult<PageRequest> {
+    PageRequest::new(first, after, last, before)
+}

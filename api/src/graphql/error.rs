@@ -1,0 +1,86 @@
+//! The one place where errors become GraphQL errors. Every error carries `extensions.code`;
+//! input errors also carry the offending fields; internal errors are logged with an id and
+//! reach the client as that id only.
+use std::sync::Arc;
+
+use async_graphql::{ErrorExtensions, Value};
+
+use crate::domain::DomainError;
+
+pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+pub const NOT_FOUND: &str = "NOT_FOUND";
+pub const CONFLICT: &str = "CONFLICT";
+pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
+pub const FORBIDDEN: &str = "FORBIDDEN";
+pub const INTERNAL: &str = "INTERNAL";
+
+fn internal(detail: &dyn std::fmt::Display) -> async_graphql::Error {
+    let error_id = uuid::Uuid::now_v7();
+    tracing::error!(%error_id, error = %detail, "internal error");
+    async_graphql::Error::new("internal error; quote the error id when reporting it").extend_with(|_, ext| {
+        ext.set("code", INTERNAL);
+        ext.set("errorId", error_id.to_string());
+    })
+}
+
+/// A GraphQL-ready error. It deliberately has no `Display`: async-graphql converts anything
+/// displayable into an error without a code, so resolvers return this type and every domain
+/// error passes through the mapping below.
+#[derive(Clone, Debug)]
+pub struct ApiError(async_graphql::Error);
+
+/// What resolvers return.
+pub type Result<T, E = ApiError> = std::result::Result<T, E>;
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(error: ApiError) -> Self {
+        error.0
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(error: DomainError) -> Self {
+        ApiError(to_graphql(error))
+    }
+}
+
+fn to_graphql(error: DomainError) -> async_graphql::Error {
+    {
+        let coded = |message: String, code: &'static str| {
+            async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", code))
+        };
+        match error {
+            DomainError::NotFound(what) => coded(format!("{what} not found"), NOT_FOUND),
+            DomainError::InvalidInput(violations) => {
+                let message =
+                    violations.iter().map(|v| format!("{}: {}", v.field, v.message)).collect::<Vec<_>>().join("; ");
+                async_graphql::Error::new(format!("invalid input: {message}")).extend_with(|_, ext| {
+                    ext.set("code", BAD_USER_INPUT);
+                    ext.set(
+                        "fields",
+                        Value::List(
+                            violations
+                                .iter()
+                                .map(|v| {
+                                    let mut map = async_graphql::indexmap::IndexMap::new();
+                                    map.insert(async_graphql::Name::new("path"), Value::from(v.field.clone()));
+                                    map.insert(async_graphql::Name::new("message"), Value::from(v.message.clone()));
+                                    Value::Object(map)
+                                })
+                                .collect(),
+                        ),
+                    );
+                })
+            }
+            DomainError::Conflict(message) => coded(message, CONFLICT),
+            DomainError::Unauthenticated => coded("the request needs a valid access token".into(), UNAUTHENTICATED),
+            DomainError::Forbidden(message) => coded(message, FORBIDDEN),
+            error @ (DomainError::Database(_) | DomainError::Internal(_)) => internal(&error),
+        }
+    }
+}
+
+/// A DataLoader failure: always internal (the loaders only fail when the database does).
+pub fn loader_error(error: Arc<DomainError>) -> ApiError {
+    ApiError(internal(&error))
+}

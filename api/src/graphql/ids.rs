@@ -1,0 +1,78 @@
+//! Opaque global ids (`Node` interface): base64url of `Type:key`. Clients must not parse them.
+use async_graphql::ID;
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use uuid::Uuid;
+
+use crate::domain::{DomainError, DomainResult};
+
+pub const FACT: &str = "Fact";
+pub const ACTOR: &str = "Actor";
+pub const SOURCE: &str = "Source";
+pub const FACT_KIND: &str = "FactKind";
+
+pub fn encode(type_name: &str, key: &str) -> ID {
+    ID(URL_SAFE_NO_PAD.encode(format!("{type_name}:{key}")))
+}
+
+pub fn encode_uuid(type_name: &str, id: Uuid) -> ID {
+    encode(type_name, &id.to_string())
+}
+
+/// Splits a global id into its type and key; anything else is BAD_USER_INPUT on `field`.
+pub fn decode_any(id: &str, field: &str) -> DomainResult<(String, String)> {
+    let invalid = || DomainError::invalid(field, "is not a valid id");
+    if id.len() > 200 {
+        return Err(invalid());
+    }
+    let bytes = URL_SAFE_NO_PAD.decode(id.trim_end_matches('=')).map_err(|_| invalid())?;
+    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+    let (type_name, key) = text.split_once(':').ok_or_else(invalid)?;
+    if !matches!(type_name, FACT | ACTOR | SOURCE | FACT_KIND) || key.is_empty() {
+        return Err(invalid());
+    }
+    if type_name != FACT_KIND {
+        Uuid::parse_str(key).map_err(|_| invalid())?;
+    }
+    Ok((type_name.to_owned(), key.to_owned()))
+}
+
+/// Decodes an id that must name a `type_name`; an id of another type is BAD_USER_INPUT.
+pub fn decode_uuid(id: &str, type_name: &str, field: &str) -> DomainResult<Uuid> {
+    let (found, key) = decode_any(id, field)?;
+    if found != type_name {
+        return Err(DomainError::invalid(field, format!("is not the id of a {type_name}")));
+    }
+    Uuid::parse_str(&key).map_err(|_| DomainError::invalid(field, "is not a valid id"))
+}
+
+/// Decodes a list of ids of one type, reporting every bad one with its index.
+pub fn decode_uuids(ids: &[ID], type_name: &str, field: &str, violations: &mut crate::domain::Violations) -> Vec<Uuid> {
+    let mut decoded = Vec::with_capacity(ids.len());
+    for (index, id) in ids.iter().enumerate() {
+        match decode_uuid(id, type_name, &format!("{field}[{index}]")) {
+            Ok(uuid) => decoded.push(uuid),
+            Err(DomainError::InvalidInput(found)) => {
+                for v in found {
+                    violations.add(v.field, v.message);
+                }
+            }
+            Err(_) => violations.add(format!("{field}[{index}]"), "is not a valid id"),
+        }
+    }
+    decoded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_and_refuse_foreign_types() {
+        let uuid = Uuid::now_v7();
+        let id = encode_uuid(FACT, uuid);
+        assert_eq!(decode_uuid(&id, FACT, "id").unwrap(), uuid);
+        assert!(decode_uuid(&id, ACTOR, "id").is_err());
+        assert!(decode_uuid("garbage", FACT, "id").is_err());
+        assert!(decode_uuid(&URL_SAFE_NO_PAD.encode("User:1"), FACT, "id").is_err());
+    }
+}

@@ -1,0 +1,81 @@
+//! Per-request DataLoaders: each batches the keys requested while resolving one level of a
+//! query into a single statement, so a page costs the same number of statements whatever its size.
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use entity::{actor, citation, fact, fact_kind, fact_participant, fact_qualifier, source};
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use crate::domain::{actors, facts, kinds, sources, DomainError};
+
+pub type LoadError = Arc<DomainError>;
+
+macro_rules! batch_loader {
+    ($(#[$meta:meta])* $name:ident, $key:ty, $value:ty, $load:path) => {
+        $(#[$meta])*
+        pub struct $name(DatabaseConnection);
+
+        impl Loader<$key> for $name {
+            type Value = $value;
+            type Error = LoadError;
+
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, Self::Error> {
+                $load(&self.0, keys).await.map_err(Arc::new)
+            }
+        }
+    };
+}
+
+batch_loader!(/// Facts by id.
+    FactById, Uuid, fact::Model, facts::facts_by_ids);
+batch_loader!(/// Actors by id.
+    ActorById, Uuid, actor::Model, actors::actors_by_ids);
+batch_loader!(/// Sources by id.
+    SourceById, Uuid, source::Model, sources::sources_by_ids);
+batch_loader!(/// Fact kinds by key.
+    KindByKey, String, fact_kind::Model, kinds::kinds_by_keys);
+batch_loader!(/// Participants by fact id.
+    ParticipantsByFact, Uuid, Vec<fact_participant::Model>, facts::participants_of);
+batch_loader!(/// Qualifiers by fact id.
+    QualifiersByFact, Uuid, Vec<fact_qualifier::Model>, facts::qualifiers_of);
+batch_loader!(/// Citations by fact id.
+    CitationsByFact, Uuid, Vec<citation::Model>, facts::citations_of);
+batch_loader!(/// Aliases by actor id.
+    AliasesByActor, Uuid, Vec<String>, actors::aliases_of);
+
+/// The loaders of one request (their caches live as long as the request).
+pub struct Loaders {
+    pub facts: DataLoader<FactById, HashMapCache>,
+    pub actors: DataLoader<ActorById, HashMapCache>,
+    pub sources: DataLoader<SourceById, HashMapCache>,
+    pub kinds: DataLoader<KindByKey, HashMapCache>,
+    pub participants: DataLoader<ParticipantsByFact, HashMapCache>,
+    pub qualifiers: DataLoader<QualifiersByFact, HashMapCache>,
+    pub citations: DataLoader<CitationsByFact, HashMapCache>,
+    pub aliases: DataLoader<AliasesByActor, HashMapCache>,
+}
+
+impl Loaders {
+    pub fn new(db: &DatabaseConnection) -> Self {
+        fn make<L: Loader<K>, K: Send + Sync + std::hash::Hash + Eq + Clone + 'static>(
+            loader: L,
+        ) -> DataLoader<L, HashMapCache>
+        where
+            L::Value: Send + Sync + Clone + 'static,
+        {
+            DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
+        }
+        Self {
+            facts: make(FactById(db.clone())),
+            actors: make(ActorById(db.clone())),
+            sources: make(SourceById(db.clone())),
+            kinds: make(KindByKey(db.clone())),
+            participants: make(ParticipantsByFact(db.clone())),
+            qualifiers: make(QualifiersByFact(db.clone())),
+            citations: make(CitationsByFact(db.clone())),
+            aliases: make(AliasesByActor(db.clone())),
+        }
+    }
+}

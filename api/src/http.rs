@@ -1,0 +1,116 @@
+//! The HTTP surface: GraphQL on POST /graphql, GraphiQL on GET /graphql, health, readiness and
+//! metrics, with request ids, tracing, a body limit and a request timeout around everything.
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use sea_orm::DatabaseConnection;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::ServeConfig;
+use crate::db::StatementCounter;
+use crate::graphql::error::BAD_USER_INPUT;
+use crate::graphql::loaders::Loaders;
+use crate::graphql::ChancerySchema;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub schema: ChancerySchema,
+    pub db: DatabaseConnection,
+    pub statements: StatementCounter,
+    pub requests: Arc<AtomicU64>,
+}
+
+/// The application's router with its middleware stack.
+pub fn router(state: AppState, config: &ServeConfig) -> Router {
+    let x_request_id = header::HeaderName::from_static("x-request-id");
+    Router::new()
+        .route("/", get(|| async { Redirect::temporary("/graphql") }))
+        .route("/graphql", get(graphiql).post(graphql))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .layer(middleware::from_fn_with_state(state.clone(), count_requests))
+        .layer(RequestBodyLimitLayer::new(config.body_limit_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(config.request_timeout_secs),
+        ))
+        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            let request_id = request
+                .extensions()
+                .get::<RequestId>()
+                .and_then(|id| id.header_value().to_str().ok())
+                .unwrap_or("-")
+                .to_owned();
+            tracing::info_span!("request", request_id = %request_id, method = %request.method(), path = %request.uri().path())
+        }))
+        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+async fn count_requests(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    state.requests.fetch_add(1, Ordering::Relaxed);
+    next.run(request).await
+}
+
+async fn graphiql() -> Html<String> {
+    Html(GraphiQLSource::build().endpoint("/graphql").title("Chancery GraphiQL").finish())
+}
+
+async fn graphql(State(state): State<AppState>, request: GraphQLRequest) -> GraphQLResponse {
+    let request = request.into_inner().data(Loaders::new(&state.db));
+    let mut response = state.schema.execute(request).await;
+    // Errors raised by async-graphql itself (parse, validation, argument coercion) carry no
+    // code; every error a client sees must, and those are all faults in the request.
+    for error in &mut response.errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", BAD_USER_INPUT);
+        }
+    }
+    response.into()
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(error) => {
+            tracing::warn!(%error, "database is not reachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    let body = format!(
+        "# HELP chancery_http_requests_total HTTP requests received.\n\
+         # TYPE chancery_http_requests_total counter\n\
+         chancery_http_requests_total {}\n\
+         # HELP chancery_db_statements_total SQL statements executed.\n\
+         # TYPE chancery_db_statements_total counter\n\
+         chancery_db_statements_total {}\n",
+        state.requests.load(Ordering::Relaxed),
+        state.statements.get(),
+    );
+    let mut response = body.into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
+    response
+}

@@ -1,0 +1,10 @@
+//! Chancery: a curated, sourced fact store for international relations, served over GraphQL.
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod graphql;
+pub mod http;
+pub mod telemetry;

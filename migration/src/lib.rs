@@ -1,0 +1,22 @@
+//! Schema migrations for Chancery. The same migrations run on Postgres and SQLite; where the
+//! backends differ (full-text search, append-only triggers) each migration branches on the
+//! backend explicitly.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_core_schema;
+mod m20261125_000002_fact_kind_vocabulary;
+mod m20261125_000003_search_and_history_guards;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261125_000001_core_schema::Migration),
+            Box::new(m20261125_000002_fact_kind_vocabulary::Migration),
+            Box::new(m20261125_000003_search_and_history_guards::Migration),
+        ]
+    }
+}
+pub use m20261125_000001_core_schema::GENESIS_HASH;

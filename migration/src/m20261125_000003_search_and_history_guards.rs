@@ -1,0 +1,85 @@
+//! Backend-specific strengths behind the same behaviour: full-text search (Postgres `tsvector`
+//! with GIN, SQLite FTS5) and the database-enforced append-only revision log (a PL/pgSQL
+//! trigger on Postgres, `RAISE(ABORT)` triggers on SQLite).
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::DatabaseBackend;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+const POSTGRES_UP: &[&str] = &[
+    "ALTER TABLE fact_search_documents ADD COLUMN tsv tsvector \
+     GENERATED ALWAYS AS (to_tsvector('english', document)) STORED",
+    "CREATE INDEX idx_fact_search_documents_tsv ON fact_search_documents USING GIN (tsv)",
+    "CREATE FUNCTION chancery_revisions_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ \
+     BEGIN RAISE EXCEPTION 'revisions are append-only' USING ERRCODE = 'restrict_violation'; END $$",
+    "CREATE TRIGGER revisions_append_only_row BEFORE UPDATE OR DELETE ON revisions \
+     FOR EACH ROW EXECUTE FUNCTION chancery_revisions_append_only()",
+    "CREATE TRIGGER revisions_append_only_truncate BEFORE TRUNCATE ON revisions \
+     FOR EACH STATEMENT EXECUTE FUNCTION chancery_revisions_append_only()",
+];
+
+const POSTGRES_DOWN: &[&str] = &[
+    "DROP TRIGGER IF EXISTS revisions_append_only_truncate ON revisions",
+    "DROP TRIGGER IF EXISTS revisions_append_only_row ON revisions",
+    "DROP FUNCTION IF EXISTS chancery_revisions_append_only()",
+    "DROP INDEX IF EXISTS idx_fact_search_documents_tsv",
+    "ALTER TABLE fact_search_documents DROP COLUMN IF EXISTS tsv",
+];
+
+// The FTS table keeps its own copy of the fact id (UNINDEXED) rather than an external-content
+// rowid link, because the rowid of a table without INTEGER PRIMARY KEY may change on VACUUM.
+const SQLITE_UP: &[&str] = &[
+    "CREATE VIRTUAL TABLE fact_search_fts USING fts5(fact_id UNINDEXED, document, \
+     tokenize = 'porter unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER fact_search_documents_ai AFTER INSERT ON fact_search_documents BEGIN \
+     INSERT INTO fact_search_fts (fact_id, document) VALUES (new.fact_id, new.document); END",
+    "CREATE TRIGGER fact_search_documents_au AFTER UPDATE ON fact_search_documents BEGIN \
+     DELETE FROM fact_search_fts WHERE fact_id = old.fact_id; \
+     INSERT INTO fact_search_fts (fact_id, document) VALUES (new.fact_id, new.document); END",
+    "CREATE TRIGGER fact_search_documents_ad AFTER DELETE ON fact_search_documents BEGIN \
+     DELETE FROM fact_search_fts WHERE fact_id = old.fact_id; END",
+    "CREATE TRIGGER revisions_append_only_update BEFORE UPDATE ON revisions BEGIN \
+     SELECT RAISE(ABORT, 'revisions are append-only'); END",
+    "CREATE TRIGGER revisions_append_only_delete BEFORE DELETE ON revisions BEGIN \
+     SELECT RAISE(ABORT, 'revisions are append-only'); END",
+];
+
+const SQLITE_DOWN: &[&str] = &[
+    "DROP TRIGGER IF EXISTS revisions_append_only_delete",
+    "DROP TRIGGER IF EXISTS revisions_append_only_update",
+    "DROP TRIGGER IF EXISTS fact_search_documents_ad",
+    "DROP TRIGGER IF EXISTS fact_search_documents_au",
+    "DROP TRIGGER IF EXISTS fact_search_documents_ai",
+    "DROP TABLE IF EXISTS fact_search_fts",
+];
+
+async fn run_all(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
+    for sql in statements {
+        manager.get_connection().execute_unprepared(sql).await?;
+    }
+    Ok(())
+}
+
+fn unsupported() -> DbErr {
+    DbErr::Migration("Chancery supports Postgres and SQLite only".into())
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        match manager.get_database_backend() {
+            DatabaseBackend::Postgres => run_all(manager, POSTGRES_UP).await,
+            DatabaseBackend::Sqlite => run_all(manager, SQLITE_UP).await,
+            _ => Err(unsupported()),
+        }
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        match manager.get_database_backend() {
+            DatabaseBackend::Postgres => run_all(manager, POSTGRES_DOWN).await,
+            DatabaseBackend::Sqlite => run_all(manager, SQLITE_DOWN).await,
+            _ => Err(unsupported()),
+        }
+    }
+}
