@@ -315,6 +315,7 @@ impl FactFilterInput {
 
 /// Fields facts can be sorted by.
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
+#[graphql(name = "FactOrderField")]
 pub enum FactOrderFieldInput {
     /// When the fact happened (first day of the period for MONTH or YEAR precision).
     #[default]
