@@ -53,7 +53,12 @@ pub async fn connect(config: &DatabaseConfig, counter: &StatementCounter) -> Res
     }
     let mut db = Database::connect(options).await?;
     let counter = counter.clone();
-    db.set_metric_callback(move |_info| counter.increment());
+    db.set_metric_callback(move |info| {
+        if std::env::var("DEBUG_SQL").is_ok() {
+            eprintln!("SQL: {}", info.statement.sql.chars().take(150).collect::<String>());
+        }
+        counter.increment()
+    });
     Ok(db)
 }
 

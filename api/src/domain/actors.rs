@@ -120,11 +120,8 @@ pub async fn aliases_of<C: ConnectionTrait>(db: &C, actor_ids: &[Uuid]) -> Domai
         .order_by_asc(actor_alias::Column::Alias)
         .all(db)
         .await?;
-    let mut grouped: HashMap<Uuid, Vec<String>> = HashMap::new();
-    for row in rows {
-        grouped.entry(row.actor_id).or_default().push(row.alias);
-    }
-    Ok(grouped)
+    let grouped = super::facts::group_by_parent(actor_ids, rows, |row| row.actor_id);
+    Ok(grouped.into_iter().map(|(id, rows)| (id, rows.into_iter().map(|row| row.alias).collect())).collect())
 }
 
 /// The actor called `name` (or known by that alias), ignoring case.

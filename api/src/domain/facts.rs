@@ -340,10 +340,16 @@ pub async fn facts_by_ids<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> DomainRes
     Ok(rows.into_iter().map(|row| (row.id, row)).collect())
 }
 
-fn group_by_fact<T>(rows: Vec<T>, fact_of: impl Fn(&T) -> Uuid) -> HashMap<Uuid, Vec<T>> {
-    let mut grouped: HashMap<Uuid, Vec<T>> = HashMap::new();
+/// Groups rows by their parent id, with an (empty) entry for every id asked for: an absent
+/// entry would read as "not loaded" to a cache and be asked for again.
+pub fn group_by_parent<K: std::hash::Hash + Eq + Clone, T>(
+    keys: &[K],
+    rows: Vec<T>,
+    parent_of: impl Fn(&T) -> K,
+) -> HashMap<K, Vec<T>> {
+    let mut grouped: HashMap<K, Vec<T>> = keys.iter().map(|key| (key.clone(), Vec::new())).collect();
     for row in rows {
-        grouped.entry(fact_of(&row)).or_default().push(row);
+        grouped.entry(parent_of(&row)).or_default().push(row);
     }
     grouped
 }
@@ -359,7 +365,7 @@ pub async fn participants_of<C: ConnectionTrait>(
         .order_by_asc(fact_participant::Column::Position)
         .all(db)
         .await?;
-    Ok(group_by_fact(rows, |row| row.fact_id))
+    Ok(group_by_parent(fact_ids, rows, |row| row.fact_id))
 }
 
 /// The qualifiers of several facts, in one statement.
@@ -373,7 +379,7 @@ pub async fn qualifiers_of<C: ConnectionTrait>(
         .order_by_asc(fact_qualifier::Column::Position)
         .all(db)
         .await?;
-    Ok(group_by_fact(rows, |row| row.fact_id))
+    Ok(group_by_parent(fact_ids, rows, |row| row.fact_id))
 }
 
 /// The citations of several facts, in one statement.
@@ -387,7 +393,7 @@ pub async fn citations_of<C: ConnectionTrait>(
         .order_by_asc(citation::Column::Position)
         .all(db)
         .await?;
-    Ok(group_by_fact(rows, |row| row.fact_id))
+    Ok(group_by_parent(fact_ids, rows, |row| row.fact_id))
 }
 
 /// Rebuilds the text a fact is found by: summary, qualifier values and quotes.

@@ -424,7 +424,81 @@ pub async fn fact_connection(
     let order: FactOrder = order_by.unwrap_or_default().into();
     let visibility = visibility(ctx);
     let page = list_facts(db, visibility, &filter, order, &page).await?;
+    prefetch_fact_parts(ctx, &page.items).await?;
     Ok(FactConnection { page, order, filter, visibility })
+}
+
+/// Whether the connection's query selects `path` below its facts (via `nodes` or `edges.node`).
+fn selects(ctx: &Context<'_>, path: &[&str]) -> bool {
+    let look_ahead = ctx.look_ahead();
+    [look_ahead.field("nodes"), look_ahead.field("edges").field("node")].into_iter().any(|mut field| {
+        for name in path {
+            field = field.field(name);
+        }
+        field.exists()
+    })
+}
+
+/// Loads, level by level, every relation the query selects for the whole page at once, so the
+/// per-fact resolvers find them in the loaders' caches. The DataLoaders alone would batch only
+/// the keys that arrive within their delay, which makes the statement count of a page depend on
+/// timing; this makes it one statement per relation, whatever the page size.
+async fn prefetch_fact_parts(ctx: &Context<'_>, facts: &[fact::Model]) -> Result<()> {
+    if facts.is_empty() {
+        return Ok(());
+    }
+    let loaders = loaders(ctx);
+    let ids: Vec<_> = facts.iter().map(|f| f.id).collect();
+    if selects(ctx, &["kind"]) {
+        let keys: HashSet<_> = facts.iter().map(|f| f.kind_key.clone()).collect();
+        loaders.kinds.load_many(keys).await.map_err(loader_error)?;
+    }
+    let want_links = selects(ctx, &["supersedes"]) || selects(ctx, &["supersededBy"]);
+    if want_links {
+        let linked: HashSet<_> = facts.iter().flat_map(|f| [f.supersedes_id, f.superseded_by_id]).flatten().collect();
+        loaders.facts.load_many(linked).await.map_err(loader_error)?;
+    }
+    if selects(ctx, &["qualifiers"]) {
+        loaders.qualifiers.load_many(ids.iter().copied()).await.map_err(loader_error)?;
+    }
+    let mut actor_ids = HashSet::new();
+    if selects(ctx, &["participants"]) {
+        let participants = loaders.participants.load_many(ids.iter().copied()).await.map_err(loader_error)?;
+        if selects(ctx, &["participants", "actor"]) {
+            actor_ids.extend(participants.values().flatten().map(|p| p.actor_id));
+        }
+    }
+    let mut source_ids = HashSet::new();
+    if selects(ctx, &["citations"]) || selects(ctx, &["outletCount"]) {
+        let citations = loaders.citations.load_many(ids.iter().copied()).await.map_err(loader_error)?;
+        let citations: Vec<_> = citations.values().flatten().collect();
+        if selects(ctx, &["citations", "attributedTo"]) {
+            actor_ids.extend(citations.iter().filter_map(|c| c.attributed_to_id));
+        }
+        if selects(ctx, &["citations", "relayedFrom"]) {
+            actor_ids.extend(citations.iter().filter_map(|c| c.relayed_from_id));
+        }
+        if selects(ctx, &["citations", "source"]) || selects(ctx, &["outletCount"]) {
+            source_ids.extend(citations.iter().map(|c| c.source_id));
+        }
+    }
+    if !source_ids.is_empty() {
+        let sources = loaders.sources.load_many(source_ids).await.map_err(loader_error)?;
+        if selects(ctx, &["citations", "source", "outlet"]) {
+            actor_ids.extend(sources.values().filter_map(|s| s.outlet_id));
+        }
+    }
+    if !actor_ids.is_empty() {
+        let wants_aliases = selects(ctx, &["participants", "actor", "aliases"])
+            || selects(ctx, &["citations", "source", "outlet", "aliases"])
+            || selects(ctx, &["citations", "attributedTo", "aliases"])
+            || selects(ctx, &["citations", "relayedFrom", "aliases"]);
+        if wants_aliases {
+            loaders.aliases.load_many(actor_ids.iter().copied()).await.map_err(loader_error)?;
+        }
+        loaders.actors.load_many(actor_ids).await.map_err(loader_error)?;
+    }
+    Ok(())
 }
 
 #[derive(Default)]

@@ -115,21 +115,19 @@ impl TestDatabase {
         match backend {
             Backend::Sqlite => {
                 let path = std::env::temp_dir().join(format!("chancery-test-{}.db", uuid::Uuid::now_v7()));
-                Self { url: format!("sqlite://{}", path.display()), cleanup: Cleanup::SqliteFile(path) }
+                Self { url: format!("sqlite://{}?mode=rwc", path.display()), cleanup: Cleanup::SqliteFile(path) }
             }
             Backend::Postgres => {
                 let admin_url = postgres_url().expect("TEST_DATABASE_URL");
                 let template = template(&admin_url).await;
-                let name = format!(
-                    "chancery_test_{}_{}",
-                    std::process::id(),
-                    DATABASE_SEQ.fetch_add(1, Ordering::Relaxed)
-                );
+                let name =
+                    format!("chancery_test_{}_{}", std::process::id(), DATABASE_SEQ.fetch_add(1, Ordering::Relaxed));
                 let admin = Database::connect(&admin_url).await.unwrap();
                 let mut attempt = 0;
                 loop {
                     // Concurrent clones of one template can briefly collide; retry a few times.
-                    match admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"")).await {
+                    match admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"")).await
+                    {
                         Ok(_) => break,
                         Err(error) if attempt < 20 => {
                             attempt += 1;
@@ -161,7 +159,9 @@ impl Drop for TestDatabase {
                     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
                     runtime.block_on(async {
                         if let Ok(admin) = Database::connect(&admin_url).await {
-                            let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                            let _ = admin
+                                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                                .await;
                             let _ = admin.close().await;
                         }
                     });
@@ -251,7 +251,10 @@ impl TestApp {
     /// The global id of the actor called `name`.
     pub async fn actor_id(&self, name: &str) -> String {
         let data = self
-            .query_ok("query($q: String!) { actors(filter: {search: $q}, first: 100) { nodes { id name } } }", json!({ "q": name }))
+            .query_ok(
+                "query($q: String!) { actors(filter: {search: $q}, first: 100) { nodes { id name } } }",
+                json!({ "q": name }),
+            )
             .await;
         data["actors"]["nodes"]
             .as_array()
@@ -270,7 +273,8 @@ pub fn single_error(body: &Value) -> (String, String, Vec<String>) {
     let errors = body["errors"].as_array().unwrap_or_else(|| panic!("expected errors in {body:#}"));
     assert_eq!(errors.len(), 1, "one error expected: {body:#}");
     let error = &errors[0];
-    let code = error["extensions"]["code"].as_str().unwrap_or_else(|| panic!("error without code: {body:#}")).to_owned();
+    let code =
+        error["extensions"]["code"].as_str().unwrap_or_else(|| panic!("error without code: {body:#}")).to_owned();
     let fields = error["extensions"]["fields"]
         .as_array()
         .map(|fields| fields.iter().map(|f| f["path"].as_str().unwrap().to_owned()).collect())
