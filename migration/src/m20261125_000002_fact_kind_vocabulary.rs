@@ -160,7 +160,7 @@ impl MigrationTrait for Migration {
                 json_value(seed.required_qualifiers),
                 json_value(seed.allowed_roles),
                 seed.cameo_code.map(str::to_owned).into(),
-                Expr::current_timestamp().into(),
+                Expr::current_timestamp(),
             ]);
         }
         manager.exec_stmt(insert).await

@@ -54,10 +54,8 @@ pub async fn connect(config: &DatabaseConfig, counter: &StatementCounter) -> Res
     let mut db = Database::connect(options).await?;
     let counter = counter.clone();
     db.set_metric_callback(move |info| {
-        if std::env::var("DEBUG_SQL").is_ok() {
-            eprintln!("SQL: {}", info.statement.sql.chars().take(150).collect::<String>());
-        }
-        counter.increment()
+        counter.increment();
+        tracing::trace!(target: "chancery::sql", elapsed_us = info.elapsed.as_micros() as u64, failed = info.failed, sql = %info.statement.sql);
     });
     Ok(db)
 }

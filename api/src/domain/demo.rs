@@ -419,6 +419,16 @@ pub struct DemoReport {
     pub users_created: usize,
 }
 
+/// A stable UUIDv7 for a demo record: the time of the call and bits derived from its name, so
+/// every installation's demo data has the same ids and the README's examples work as pasted.
+fn demo_uuid(name: &str) -> Uuid {
+    const CALL_MILLIS: u64 = 1_739_318_400_000; // 2025-02-12T00:00:00Z
+    let digest = Sha256::digest(name.as_bytes());
+    let mut bits = [0u8; 10];
+    bits.copy_from_slice(&digest[..10]);
+    uuid::Builder::from_unix_timestamp_millis(CALL_MILLIS, &bits).into_uuid()
+}
+
 fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
@@ -461,7 +471,7 @@ async fn ensure_actor<C: sea_orm::ConnectionTrait>(
     if let Some(found) = find_by_name(db, seed.name).await? {
         return Ok(found.id);
     }
-    let id = Uuid::now_v7();
+    let id = demo_uuid(&format!("actor:{}", seed.name));
     let at = now();
     actor::ActiveModel {
         id: Set(id),
@@ -505,7 +515,7 @@ async fn ensure_source<C: sea_orm::ConnectionTrait>(db: &C, report: &mut DemoRep
     {
         return Ok(found.id);
     }
-    let id = Uuid::now_v7();
+    let id = demo_uuid(&format!("source:{ARTICLE_URL}"));
     let at = now();
     source::ActiveModel {
         id: Set(id),
@@ -564,7 +574,7 @@ async fn create_fact<C: sea_orm::ConnectionTrait>(
 ) -> DomainResult<Uuid> {
     let (y, m, d) = seed.occurred_on;
     let occurred_on = NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| DomainError::Internal("bad demo date".into()))?;
-    let id = Uuid::now_v7();
+    let id = demo_uuid(&format!("fact:{}", seed.key));
     let at = now();
     let created = fact::ActiveModel {
         id: Set(id),

@@ -192,7 +192,7 @@ pub fn is_country_code(code: &str) -> bool {
 }
 
 fn fact_id() -> SimpleExpr {
-    Expr::col((fact::Entity, fact::Column::Id)).into()
+    Expr::col((fact::Entity, fact::Column::Id))
 }
 
 fn facts_with_participant(actors: &[Uuid], role: Option<ParticipantRole>) -> SimpleExpr {

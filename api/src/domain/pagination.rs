@@ -140,10 +140,10 @@ where
                 col.lt(value)
             }
         };
-        let key_expr = Expr::col((E::default(), key)).into();
-        let id_expr: SimpleExpr = Expr::col((E::default(), id)).into();
-        let condition = past(key_expr, Expr::val(key_value.clone()).into())
-            .or(Expr::col((E::default(), key)).eq(key_value).and(past(id_expr, Expr::val(id_value).into())));
+        let key_expr = Expr::col((E::default(), key));
+        let id_expr: SimpleExpr = Expr::col((E::default(), id));
+        let condition = past(key_expr, Expr::val(key_value.clone()))
+            .or(Expr::col((E::default(), key)).eq(key_value).and(past(id_expr, Expr::val(id_value))));
         select = select.filter(condition.into_condition());
     }
     select.order_by(key, order.clone()).order_by(id, order).limit(request.size + 1)
