@@ -7,10 +7,12 @@ use anyhow::Context as _;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
-use crate::config::{DatabaseConfig, ServeConfig};
+use crate::auth::throttle::LoginThrottle;
+use crate::auth::tokens::{ExternalProvider, TokenService, MIN_SECRET_BYTES};
+use crate::config::{AuthConfig, DatabaseConfig, ServeConfig};
 use crate::db::{self, StatementCounter};
 use crate::domain::demo::{load_demo, DemoReport};
-use crate::graphql::{build_schema, QueryLimits};
+use crate::graphql::{build_schema, QueryLimits, SchemaServices};
 use crate::http::{router, AppState};
 
 /// A ready-to-serve application.
@@ -28,8 +30,11 @@ pub async fn build(database: &DatabaseConfig, serve: &ServeConfig) -> anyhow::Re
     db::migrate(&db).await.context("applying migrations")?;
     let demo = if serve.demo { Some(load_demo(&db).await.context("loading the demo data")?) } else { None };
     let limits = QueryLimits { introspection: serve.introspection, ..QueryLimits::default() };
+    let tokens = token_service(&serve.auth, &database.url)?;
+    let services = SchemaServices { db: db.clone(), tokens: tokens.clone(), throttle: LoginThrottle::default() };
     let state = AppState {
-        schema: build_schema(Some(db.clone()), limits),
+        schema: build_schema(Some(services), limits),
+        tokens,
         db: db.clone(),
         statements: statements.clone(),
         requests: Arc::new(Default::default()),
@@ -37,11 +42,97 @@ pub async fn build(database: &DatabaseConfig, serve: &ServeConfig) -> anyhow::Re
     Ok(App { router: router(state, serve), db, statements, demo })
 }
 
+/// The embedded store's file, if the URL names one.
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && !path.contains(":memory:")).then(|| std::path::PathBuf::from(path))
+}
+
+/// The token secret: configured, or on the embedded store generated once and kept beside the
+/// database file (mode 0600) so tokens survive restarts. Postgres deployments must configure it.
+fn token_secret(auth: &AuthConfig, database_url: &str) -> anyhow::Result<Vec<u8>> {
+    if let Some(secret) = &auth.jwt_secret {
+        anyhow::ensure!(
+            secret.len() >= MIN_SECRET_BYTES,
+            "CHANCERY_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes"
+        );
+        return Ok(secret.as_bytes().to_vec());
+    }
+    let Some(db_file) = sqlite_file(database_url) else {
+        anyhow::bail!("CHANCERY_JWT_SECRET (--jwt-secret) is required when the database is not the embedded default");
+    };
+    let path = std::path::PathBuf::from(format!("{}.jwt-secret", db_file.display()));
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let existing = existing.trim().to_owned();
+        anyhow::ensure!(existing.len() >= MIN_SECRET_BYTES, "{} is too short", path.display());
+        return Ok(existing.into_bytes());
+    }
+    use password_hash::rand_core::{OsRng, RngCore};
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    let secret = hex::encode(bytes);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    use std::io::Write as _;
+    options
+        .open(&path)
+        .and_then(|mut file| file.write_all(secret.as_bytes()))
+        .with_context(|| format!("writing {}", path.display()))?;
+    tracing::info!(path = %path.display(), "generated a token secret for the embedded store");
+    Ok(secret.into_bytes())
+}
+
+fn token_service(auth: &AuthConfig, database_url: &str) -> anyhow::Result<TokenService> {
+    let external = match &auth.external_jwks_file {
+        Some(path) => {
+            let jwks = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            let mut role_map = std::collections::HashMap::new();
+            for pair in auth.external_role_map.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                let (claim, role) = pair.split_once('=').context("external role map entries look like value=ROLE")?;
+                let role = match role.trim() {
+                    "EDITOR" => entity::enums::UserRole::Editor,
+                    "REVIEWER" => entity::enums::UserRole::Reviewer,
+                    "ADMIN" => entity::enums::UserRole::Admin,
+                    other => anyhow::bail!("unknown role `{other}` in the external role map"),
+                };
+                role_map.insert(claim.trim().to_owned(), role);
+            }
+            anyhow::ensure!(!auth.external_issuer.is_empty(), "an external provider needs --external-issuer");
+            Some(ExternalProvider::from_jwks(
+                &jwks,
+                auth.external_issuer.clone(),
+                auth.external_audience.clone(),
+                auth.external_role_claim.clone(),
+                role_map,
+            )?)
+        }
+        None => None,
+    };
+    TokenService::new(
+        &token_secret(auth, database_url)?,
+        auth.token_issuer.clone(),
+        auth.token_audience.clone(),
+        auth.token_ttl_secs,
+        auth.token_leeway_secs,
+        external,
+    )
+}
+
+/// The router as a service that knows each connection's peer address (for throttling).
+pub fn into_service(
+    router: axum::Router,
+) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<axum::Router, std::net::SocketAddr> {
+    router.into_make_service_with_connect_info::<std::net::SocketAddr>()
+}
+
 /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish within the grace period.
 pub async fn serve(app: App, listener: TcpListener, grace: Duration) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut stop_rx_for_server = stop_rx.clone();
-    let server = axum::serve(listener, app.router).with_graceful_shutdown(async move {
+    let server = axum::serve(listener, into_service(app.router)).with_graceful_shutdown(async move {
         let _ = stop_rx_for_server.wait_for(|stop| *stop).await;
     });
     let server = tokio::spawn(async move { server.await });

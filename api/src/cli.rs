@@ -5,14 +5,15 @@ use anyhow::{bail, Context as _};
 use migration::MigratorTrait;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::config::{Cli, Command, DatabaseConfig, MigrateDirection, ServeConfig};
+use crate::config::{Cli, Command, DatabaseConfig, MigrateDirection, ServeConfig, UserCommand};
 use crate::db::{self, StatementCounter};
 use crate::domain::demo::{self, DemoReport};
 use crate::domain::history::{verify_chain, ChainVerdict};
+use crate::domain::users;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command.unwrap_or(Command::Serve(ServeConfig::default_for_cli())) {
-        Command::Serve(serve) => run_server(&cli.database, serve).await,
+    match cli.command.unwrap_or_else(|| Command::Serve(Box::new(ServeConfig::default_for_cli()))) {
+        Command::Serve(serve) => run_server(&cli.database, *serve).await,
         Command::Demo => {
             let db = connect(&cli.database).await?;
             let report = demo::load_demo(&db).await?;
@@ -45,6 +46,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Healthcheck { url } => healthcheck(&url).await,
+        Command::User(UserCommand::Create { email, role, name }) => {
+            let db = connect(&cli.database).await?;
+            let (password, generated) = read_or_generate_password()?;
+            let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_owned());
+            let user =
+                users::create_user(&db, users::NewUser { email, display_name: name, role, password: password.clone() })
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("created {} ({}) as {}", user.email, user.id, user.role.as_str());
+            if generated {
+                println!("password (shown once): {password}");
+            }
+            Ok(())
+        }
     }
 }
 
@@ -91,6 +106,25 @@ impl ServeConfig {
         }
         Wrapper::parse_from(["chancery"]).serve
     }
+}
+
+/// The password piped on standard input, or a generated one when standard input is a terminal.
+fn read_or_generate_password() -> anyhow::Result<(String, bool)> {
+    use std::io::{BufRead, IsTerminal};
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        let mut line = String::new();
+        stdin.lock().read_line(&mut line)?;
+        let password = line.trim_end_matches(['\r', '\n']).to_owned();
+        if !password.is_empty() {
+            return Ok((password, false));
+        }
+    }
+    use password_hash::rand_core::{OsRng, RngCore};
+    let mut bytes = [0u8; 18];
+    OsRng.fill_bytes(&mut bytes);
+    use base64::Engine;
+    Ok((base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes), true))
 }
 
 /// A dependency-free GET that succeeds on a 2xx answer (the runtime image has no curl).

@@ -19,7 +19,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP server (the default command).
-    Serve(ServeConfig),
+    Serve(Box<ServeConfig>),
     /// Load the demo dataset (idempotent) and exit.
     Demo,
     /// Print the GraphQL schema (SDL) and exit.
@@ -31,11 +31,41 @@ pub enum Command {
     },
     /// Recompute the revision hash chain and report the first revision that does not match.
     VerifyHistory,
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Probe a running server's readiness endpoint (used by container health checks).
     Healthcheck {
         #[arg(long, default_value = "http://127.0.0.1:8080/readyz")]
         url: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. The password is read from standard input (one line) when it is not
+    /// a terminal; otherwise a strong one is generated and printed once.
+    Create {
+        /// Sign-in email.
+        #[arg(long)]
+        email: String,
+        /// EDITOR, REVIEWER or ADMIN.
+        #[arg(long, value_parser = parse_role)]
+        role: entity::enums::UserRole,
+        /// Name shown to colleagues (defaults to the part of the email before `@`).
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+fn parse_role(value: &str) -> Result<entity::enums::UserRole, String> {
+    use entity::enums::UserRole;
+    match value.to_ascii_uppercase().as_str() {
+        "EDITOR" => Ok(UserRole::Editor),
+        "REVIEWER" => Ok(UserRole::Reviewer),
+        "ADMIN" => Ok(UserRole::Admin),
+        other => Err(format!("unknown role `{other}`: use EDITOR, REVIEWER or ADMIN")),
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -126,6 +156,44 @@ pub struct ServeConfig {
     /// Serve introspection queries (disable in production if the schema should not be browsable).
     #[arg(long = "introspection", env = "CHANCERY_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
     pub introspection: bool,
+    #[command(flatten)]
+    pub auth: AuthConfig,
+}
+
+/// Access tokens and the optional external identity provider.
+#[derive(Debug, Clone, Args, Default)]
+pub struct AuthConfig {
+    /// Secret that signs access tokens (at least 32 bytes). Required on Postgres; on the
+    /// embedded default one is generated and kept beside the database file.
+    #[arg(long = "jwt-secret", env = "CHANCERY_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// Lifetime of an access token, in seconds.
+    #[arg(long = "token-ttl-secs", env = "CHANCERY_TOKEN_TTL_SECS", default_value_t = 3600)]
+    pub token_ttl_secs: i64,
+    /// `iss` of issued tokens.
+    #[arg(long = "token-issuer", env = "CHANCERY_TOKEN_ISSUER", default_value = "chancery")]
+    pub token_issuer: String,
+    /// `aud` of issued tokens.
+    #[arg(long = "token-audience", env = "CHANCERY_TOKEN_AUDIENCE", default_value = "chancery-api")]
+    pub token_audience: String,
+    /// Clock leeway for `exp` and `nbf`, in seconds (at most 30).
+    #[arg(long = "token-leeway-secs", env = "CHANCERY_TOKEN_LEEWAY_SECS", default_value_t = 30)]
+    pub token_leeway_secs: u64,
+    /// JWK set (JSON file) of an external identity provider whose RS256/EdDSA tokens are accepted.
+    #[arg(long = "external-jwks-file", env = "CHANCERY_EXTERNAL_JWKS_FILE")]
+    pub external_jwks_file: Option<std::path::PathBuf>,
+    /// Required `iss` of external tokens.
+    #[arg(long = "external-issuer", env = "CHANCERY_EXTERNAL_ISSUER", default_value = "")]
+    pub external_issuer: String,
+    /// Required `aud` of external tokens.
+    #[arg(long = "external-audience", env = "CHANCERY_EXTERNAL_AUDIENCE", default_value = "chancery-api")]
+    pub external_audience: String,
+    /// Claim of external tokens that carries the role(s).
+    #[arg(long = "external-role-claim", env = "CHANCERY_EXTERNAL_ROLE_CLAIM", default_value = "roles")]
+    pub external_role_claim: String,
+    /// Claim value to role, e.g. `chancery-editor=EDITOR,chancery-reviewer=REVIEWER`.
+    #[arg(long = "external-role-map", env = "CHANCERY_EXTERNAL_ROLE_MAP", default_value = "")]
+    pub external_role_map: String,
 }
 
 impl Default for ServeConfig {
@@ -137,6 +205,15 @@ impl Default for ServeConfig {
             request_timeout_secs: 30,
             shutdown_grace_secs: 20,
             introspection: true,
+            auth: AuthConfig {
+                token_ttl_secs: 3600,
+                token_issuer: "chancery".into(),
+                token_audience: "chancery-api".into(),
+                token_leeway_secs: 30,
+                external_audience: "chancery-api".into(),
+                external_role_claim: "roles".into(),
+                ..AuthConfig::default()
+            },
         }
     }
 }

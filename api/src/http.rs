@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::HeaderMap;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -18,9 +19,12 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::auth::principal::authenticate;
+use crate::auth::tokens::TokenService;
 use crate::config::ServeConfig;
 use crate::db::StatementCounter;
-use crate::graphql::error::BAD_USER_INPUT;
+use crate::graphql::auth::ClientAddress;
+use crate::graphql::error::{ApiError, BAD_USER_INPUT};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::ChancerySchema;
 
@@ -28,6 +32,7 @@ use crate::graphql::ChancerySchema;
 #[derive(Clone)]
 pub struct AppState {
     pub schema: ChancerySchema,
+    pub tokens: TokenService,
     pub db: DatabaseConnection,
     pub statements: StatementCounter,
     pub requests: Arc<AtomicU64>,
@@ -71,8 +76,43 @@ async fn graphiql() -> Html<String> {
     Html(GraphiQLSource::build().endpoint("/graphql").title("Chancery GraphiQL").finish())
 }
 
-async fn graphql(State(state): State<AppState>, request: GraphQLRequest) -> GraphQLResponse {
-    let request = request.into_inner().data(Loaders::new(&state.db));
+/// The bearer token of a request: `None` without an Authorization header, `Some(Err)` when the
+/// header is there but is not a bearer token.
+fn bearer_token(headers: &HeaderMap) -> Option<Result<&str, ()>> {
+    let value = headers.get(header::AUTHORIZATION)?;
+    Some(
+        value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim)
+            .ok_or(()),
+    )
+}
+
+async fn graphql(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> GraphQLResponse {
+    let mut request = request.into_inner().data(Loaders::new(&state.db)).data(ClientAddress(peer.ip().to_string()));
+    if let Some(token) = bearer_token(&headers) {
+        let principal = match token {
+            Ok(token) => authenticate(&state.db, &state.tokens, token).await,
+            Err(()) => Err(crate::domain::DomainError::Unauthenticated),
+        };
+        match principal {
+            Ok(principal) => request = request.data(principal),
+            // A request with a bad token is refused whole, not served as anonymous.
+            Err(error) => {
+                let error: async_graphql::Error = ApiError::from(error).into();
+                let mut server_error = async_graphql::ServerError::new(error.message, None);
+                server_error.extensions = error.extensions;
+                return async_graphql::Response::from_errors(vec![server_error]).into();
+            }
+        }
+    }
     let mut response = state.schema.execute(request).await;
     // Errors raised by async-graphql itself (parse, validation, argument coercion) carry no
     // code; every error a client sees must, and those are all faults in the request.

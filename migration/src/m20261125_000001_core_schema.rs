@@ -382,7 +382,8 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone("created_at"))
                     .col(string_len("prev_hash", 64))
                     .col(string_len("hash", 64).unique_key())
-                    .foreign_key(&mut fk("revisions", "fact_id", "facts", ForeignKeyAction::Restrict))
+                    // No foreign key to facts: a deleted draft's history outlives it, as the
+                    // chain must stay whole.
                     .foreign_key(&mut fk("revisions", "actor_id", "users", ForeignKeyAction::Restrict))
                     .to_owned(),
             )

@@ -17,7 +17,7 @@ pub fn fact_id_matches(backend: DatabaseBackend, id_column: SimpleExpr, terms: &
                 sea_orm::sea_query::Query::select()
                     .column("fact_id")
                     .from("fact_search_documents")
-                    .and_where(Expr::cust_with_values("tsv @@ to_tsquery('english', ?)", [query]))
+                    .and_where(Expr::cust_with_values("tsv @@ to_tsquery('english', $1)", [query]))
                     .to_owned(),
             )
         }

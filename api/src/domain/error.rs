@@ -23,6 +23,10 @@ pub enum DomainError {
     InvalidInput(Vec<FieldViolation>),
     #[error("conflict: {0}")]
     Conflict(String),
+    #[error("cannot {action} a fact that is {from}; allowed: {}", .allowed.join(", "))]
+    InvalidTransition { from: &'static str, action: &'static str, allowed: Vec<&'static str> },
+    #[error("too many attempts; retry in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
     #[error("the request needs a valid access token")]
     Unauthenticated,
     #[error("forbidden: {0}")]

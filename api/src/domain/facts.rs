@@ -19,22 +19,26 @@ use crate::db::search;
 pub const MAX_SEARCH_LENGTH: usize = 200;
 pub const MAX_FILTER_LIST: usize = 50;
 
-/// Which facts a caller may read.
+pub const PUBLIC_STATUSES: &[FactStatus] = &[FactStatus::Published, FactStatus::Retracted, FactStatus::Superseded];
+
+/// Which facts a list shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Visibility {
-    /// Anyone: the published record, including what was retracted or superseded.
+    /// The published record, including what was retracted or superseded.
     Public,
+    /// One user's own facts, whatever their status.
+    OwnedBy(Uuid),
+    /// Facts waiting for a reviewer.
+    InReview,
 }
 
 impl Visibility {
-    pub fn statuses(self) -> &'static [FactStatus] {
+    fn condition(self) -> Condition {
         match self {
-            Visibility::Public => &[FactStatus::Published, FactStatus::Retracted, FactStatus::Superseded],
+            Visibility::Public => Condition::all().add(fact::Column::Status.is_in(PUBLIC_STATUSES.iter().copied())),
+            Visibility::OwnedBy(user) => Condition::all().add(fact::Column::CreatedBy.eq(user)),
+            Visibility::InReview => Condition::all().add(fact::Column::Status.eq(FactStatus::InReview)),
         }
-    }
-
-    pub fn allows(self, fact: &fact::Model) -> bool {
-        self.statuses().contains(&fact.status)
     }
 }
 
@@ -46,6 +50,8 @@ pub enum FactOrderField {
     OccurredAt,
     /// When the fact was published.
     PublishedAt,
+    /// When the fact last changed (the review queue: oldest first).
+    UpdatedAt,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +71,7 @@ impl FactOrder {
         match self.field {
             FactOrderField::OccurredAt => "fact-occurred",
             FactOrderField::PublishedAt => "fact-published",
+            FactOrderField::UpdatedAt => "fact-updated",
         }
     }
 
@@ -75,6 +82,7 @@ impl FactOrder {
             FactOrderField::PublishedAt => {
                 fact.published_at.map(|t| t.timestamp_micros().to_string()).unwrap_or_default()
             }
+            FactOrderField::UpdatedAt => fact.updated_at.timestamp_micros().to_string(),
         };
         Cursor { ordering: self.cursor_tag(), key, id: fact.id }
     }
@@ -86,7 +94,7 @@ impl FactOrder {
                 let date: NaiveDate = cursor.key.parse().map_err(|_| invalid())?;
                 date.into()
             }
-            FactOrderField::PublishedAt => {
+            FactOrderField::PublishedAt | FactOrderField::UpdatedAt => {
                 let micros: i64 = cursor.key.parse().map_err(|_| invalid())?;
                 DateTime::<Utc>::from_timestamp_micros(micros).ok_or_else(invalid)?.into()
             }
@@ -186,10 +194,7 @@ fn truncate(text: &str) -> String {
     text.chars().take(64).collect()
 }
 
-/// ISO 3166-1 alpha-2 shape: two upper-case ASCII letters.
-pub fn is_country_code(code: &str) -> bool {
-    code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase())
-}
+pub use super::countries::is_country_code;
 
 fn fact_id() -> SimpleExpr {
     Expr::col((fact::Entity, fact::Column::Id))
@@ -215,7 +220,7 @@ impl ValidFactFilter {
 
     fn condition(&self, backend: DatabaseBackend, visibility: Visibility) -> Condition {
         let f = &self.filter;
-        let mut cond = Condition::all().add(fact::Column::Status.is_in(visibility.statuses().iter().copied()));
+        let mut cond = visibility.condition();
         if !f.kinds.is_empty() {
             cond = cond.add(fact::Column::KindKey.is_in(f.kinds.iter().cloned()));
         }
@@ -320,6 +325,9 @@ pub async fn list_facts<C: ConnectionTrait>(
         }
         FactOrderField::PublishedAt => {
             keyset(select, fact::Column::PublishedAt, fact::Column::Id, position, order.ascending, page)
+        }
+        FactOrderField::UpdatedAt => {
+            keyset(select, fact::Column::UpdatedAt, fact::Column::Id, position, order.ascending, page)
         }
     };
     Ok(finish_page(select.all(db).await?, page))

@@ -22,6 +22,7 @@ pub enum RevisionAction {
     Rejected,
     Retracted,
     Superseded,
+    Deleted,
 }
 
 impl RevisionAction {
@@ -35,6 +36,7 @@ impl RevisionAction {
             Self::Rejected => "REJECTED",
             Self::Retracted => "RETRACTED",
             Self::Superseded => "SUPERSEDED",
+            Self::Deleted => "DELETED",
         }
     }
 }
@@ -219,3 +221,55 @@ pub async fn verify_chain<C: ConnectionTrait>(db: &C) -> DomainResult<ChainVerdi
 }
 
 use sea_orm::QueryFilter;
+
+/// Every revision of a fact, oldest first.
+pub async fn revisions_of<C: ConnectionTrait>(db: &C, fact_id: Uuid) -> DomainResult<Vec<revision::Model>> {
+    Ok(revision::Entity::find()
+        .filter(sea_orm::ColumnTrait::eq(&revision::Column::FactId, fact_id))
+        .order_by_asc(revision::Column::Seq)
+        .all(db)
+        .await?)
+}
+
+/// One field that differs between two snapshots (values as JSON text; absent = null).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldChange {
+    pub field: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// The fields of a fact that differ between two snapshots (workflow bookkeeping excluded).
+pub fn diff_snapshots(before: Option<&str>, after: &str) -> Vec<FieldChange> {
+    let parse = |text: &str| serde_json::from_str::<serde_json::Value>(text).unwrap_or_default();
+    let before = before.map(parse).unwrap_or_default();
+    let after = parse(after);
+    let empty = serde_json::Map::new();
+    let (b, a) = (before.as_object().unwrap_or(&empty), after.as_object().unwrap_or(&empty));
+    let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter(|key| !matches!(key.as_str(), "version" | "status" | "id"))
+        .filter(|key| {
+            let present =
+                |map: &serde_json::Map<String, serde_json::Value>| map.get(*key).filter(|v| !v.is_null()).cloned();
+            present(b) != present(a)
+        })
+        .map(|key| FieldChange {
+            field: key.clone(),
+            before: b.get(key).filter(|v| !v.is_null()).map(|v| v.to_string()),
+            after: a.get(key).filter(|v| !v.is_null()).map(|v| v.to_string()),
+        })
+        .collect()
+}
+
+/// What changed since the last time a reviewer decided on this fact (or since it was created,
+/// if no reviewer has yet): the diff a reviewer needs.
+pub async fn changes_since_last_review<C: ConnectionTrait>(db: &C, fact_id: Uuid) -> DomainResult<Vec<FieldChange>> {
+    let revisions = revisions_of(db, fact_id).await?;
+    let Some(latest) = revisions.last() else { return Ok(Vec::new()) };
+    let reviewed =
+        revisions.iter().rev().find(|r| matches!(r.action.as_str(), "APPROVED" | "CHANGES_REQUESTED" | "REJECTED"));
+    Ok(diff_snapshots(reviewed.map(|r| r.snapshot.as_str()), &latest.snapshot))
+}

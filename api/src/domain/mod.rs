@@ -1,15 +1,22 @@
 //! The rules of Chancery: validation, queries over the published record, provenance and
 //! history. Nothing here knows about GraphQL or HTTP.
 pub mod actors;
+pub mod catalog;
+pub mod countries;
 pub mod demo;
 pub mod error;
+pub mod fact_input;
 pub mod facts;
 pub mod history;
+pub mod idempotency;
 pub mod kinds;
 pub mod pagination;
 pub mod quotes;
+pub mod rules;
 pub mod sources;
 pub mod urls;
+pub mod users;
+pub mod workflow;
 
 pub use error::{DomainError, DomainResult, FieldViolation, Violations};
 

@@ -13,6 +13,8 @@ pub const CONFLICT: &str = "CONFLICT";
 pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
 pub const FORBIDDEN: &str = "FORBIDDEN";
 pub const INTERNAL: &str = "INTERNAL";
+pub const INVALID_TRANSITION: &str = "INVALID_TRANSITION";
+pub const RATE_LIMITED: &str = "RATE_LIMITED";
 
 fn internal(detail: &dyn std::fmt::Display) -> async_graphql::Error {
     let error_id = uuid::Uuid::now_v7();
@@ -73,6 +75,25 @@ fn to_graphql(error: DomainError) -> async_graphql::Error {
                 })
             }
             DomainError::Conflict(message) => coded(message, CONFLICT),
+            DomainError::InvalidTransition { from, action, allowed } => {
+                let message = if allowed.is_empty() {
+                    format!("cannot {action} a fact that is {from}: no transition is allowed from {from}")
+                } else {
+                    format!("cannot {action} a fact that is {from}; allowed from {from}: {}", allowed.join(", "))
+                };
+                async_graphql::Error::new(message).extend_with(|_, ext| {
+                    ext.set("code", INVALID_TRANSITION);
+                    ext.set("status", from);
+                    ext.set("allowed", Value::List(allowed.iter().map(|a| Value::from(*a)).collect()));
+                })
+            }
+            DomainError::RateLimited { retry_after_secs } => async_graphql::Error::new(format!(
+                "too many attempts; retry in {retry_after_secs} s"
+            ))
+            .extend_with(|_, ext| {
+                ext.set("code", RATE_LIMITED);
+                ext.set("retryAfter", retry_after_secs);
+            }),
             DomainError::Unauthenticated => coded("the request needs a valid access token".into(), UNAUTHENTICATED),
             DomainError::Forbidden(message) => coded(message, FORBIDDEN),
             error @ (DomainError::Database(_) | DomainError::Internal(_)) => internal(&error),

@@ -15,15 +15,18 @@ use super::ids;
 use super::kinds::FactKind;
 use super::loaders::Loaders;
 use super::sources::Source;
+use crate::auth::Principal;
 use crate::domain::facts::{
     count_facts, list_facts, FactFilter, FactOrder, FactOrderField, ValidFactFilter, Visibility,
 };
+use crate::domain::history::{changes_since_last_review, revisions_of, FieldChange as DomainFieldChange};
 use crate::domain::pagination::Page;
+use crate::domain::workflow::can_read;
 use crate::domain::{DomainError, Violations};
 
-/// The reader's visibility: the public record unless the request says otherwise.
-pub fn visibility(ctx: &Context<'_>) -> Visibility {
-    ctx.data_opt::<Visibility>().copied().unwrap_or(Visibility::Public)
+/// The signed-in caller, if any.
+pub fn principal<'a>(ctx: &Context<'a>) -> Option<&'a Principal> {
+    ctx.data_opt::<Principal>()
 }
 
 pub fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
@@ -145,6 +148,23 @@ impl Fact {
     async fn supersedes(&self, ctx: &Context<'_>) -> Result<Option<Fact>> {
         visible_fact(ctx, self.0.supersedes_id).await
     }
+    /// Every change and workflow step of this fact, oldest first. The public sees actions and
+    /// times; the author, reviewers and admins also see comments.
+    async fn history(&self, ctx: &Context<'_>) -> Result<Vec<Revision>> {
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        let staff = principal(ctx).is_some_and(|p| p.can_review() || p.user_id == self.0.created_by);
+        Ok(revisions_of(db, self.0.id).await?.into_iter().map(|model| Revision { model, staff }).collect())
+    }
+    /// For the author, reviewers and admins: what changed since a reviewer last decided on this
+    /// fact (everything, if none has). Null for everyone else.
+    async fn changes_since_last_review(&self, ctx: &Context<'_>) -> Result<Option<Vec<FieldChange>>> {
+        let allowed = principal(ctx).is_some_and(|p| p.can_review() || p.user_id == self.0.created_by);
+        if !allowed {
+            return Ok(None);
+        }
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        Ok(Some(changes_since_last_review(db, self.0.id).await?.into_iter().map(FieldChange::from).collect()))
+    }
     /// The correction that replaced this fact, if it was superseded.
     async fn superseded_by(&self, ctx: &Context<'_>) -> Result<Option<Fact>> {
         visible_fact(ctx, self.0.superseded_by_id).await
@@ -155,7 +175,60 @@ impl Fact {
 pub async fn visible_fact(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> Result<Option<Fact>> {
     let Some(id) = id else { return Ok(None) };
     let found = loaders(ctx).facts.load_one(id).await.map_err(loader_error)?;
-    Ok(found.filter(|f| visibility(ctx).allows(f)).map(Fact))
+    Ok(found.filter(|f| can_read(principal(ctx), f)).map(Fact))
+}
+
+/// One entry of a fact's history.
+pub struct Revision {
+    model: entity::revision::Model,
+    staff: bool,
+}
+
+/// A revision: a full snapshot of a fact after one change or workflow step.
+#[Object]
+impl Revision {
+    /// The fact's version after this step.
+    async fn version(&self) -> i32 {
+        self.model.fact_version
+    }
+    /// What happened: CREATED, UPDATED, SUBMITTED, APPROVED, CHANGES_REQUESTED, REJECTED,
+    /// RETRACTED, SUPERSEDED or DELETED.
+    async fn action(&self) -> &str {
+        &self.model.action
+    }
+    /// When it happened.
+    async fn at(&self) -> DateTime<Utc> {
+        self.model.created_at
+    }
+    /// The reviewer's or editor's comment (author, reviewers and admins only).
+    async fn comment(&self) -> Option<&str> {
+        self.model.comment.as_deref().filter(|_| self.staff)
+    }
+    /// Position in the tamper-evident log.
+    async fn sequence(&self) -> i64 {
+        self.model.seq
+    }
+    /// SHA-256 of the previous revision's hash and this revision's canonical content.
+    async fn hash(&self) -> &str {
+        &self.model.hash
+    }
+}
+
+/// A field that differs between two revisions of a fact.
+#[derive(SimpleObject)]
+pub struct FieldChange {
+    /// The field (e.g. `summary`, `citations`).
+    pub field: String,
+    /// Its value before, as JSON; null when absent.
+    pub before: Option<String>,
+    /// Its value after, as JSON; null when absent.
+    pub after: Option<String>,
+}
+
+impl From<DomainFieldChange> for FieldChange {
+    fn from(change: DomainFieldChange) -> Self {
+        Self { field: change.field, before: change.before, after: change.after }
+    }
 }
 
 pub struct Participant(fact_participant::Model);
@@ -308,8 +381,15 @@ impl FactFilterInput {
             search: self.search,
             verified_only: self.verified_only.unwrap_or(false),
         };
-        violations.into_result()?;
-        Ok(filter.validate(db, prefix).await?)
+        // Report id problems together with every other problem of the filter.
+        match (violations.into_result(), filter.validate(db, prefix).await) {
+            (Ok(()), result) => Ok(result?),
+            (Err(DomainError::InvalidInput(mut found)), Err(DomainError::InvalidInput(more))) => {
+                found.extend(more);
+                Err(DomainError::InvalidInput(found).into())
+            }
+            (Err(error), _) => Err(error.into()),
+        }
     }
 }
 
@@ -405,7 +485,7 @@ impl FactConnection {
     }
 }
 
-/// Runs a fact list query; shared by `facts`, `Actor.facts` and `Source.facts`.
+/// Runs a public fact list query; shared by `facts`, `Actor.facts` and `Source.facts`.
 #[allow(clippy::too_many_arguments)]
 pub async fn fact_connection(
     ctx: &Context<'_>,
@@ -419,10 +499,36 @@ pub async fn fact_connection(
 ) -> Result<FactConnection> {
     let db = ctx.data_unchecked::<DatabaseConnection>();
     let page = page_request(first, after, last, before)?;
+    let filter = filter.unwrap_or_default().into_domain(db, "filter").await?.scoped(scope);
+    run_fact_query(ctx, Visibility::Public, filter, order_by.unwrap_or_default().into(), page).await
+}
+
+/// Runs a fact list query over the facts of `visibility` in a fixed order.
+#[allow(clippy::too_many_arguments)]
+pub async fn fact_connection_in(
+    ctx: &Context<'_>,
+    visibility: Visibility,
+    filter: Option<FactFilterInput>,
+    order: FactOrder,
+    first: Option<i32>,
+    after: Option<String>,
+    last: Option<i32>,
+    before: Option<String>,
+) -> Result<FactConnection> {
+    let db = ctx.data_unchecked::<DatabaseConnection>();
+    let page = page_request(first, after, last, before)?;
     let filter = filter.unwrap_or_default().into_domain(db, "filter").await?;
-    let filter = filter.scoped(scope);
-    let order: FactOrder = order_by.unwrap_or_default().into();
-    let visibility = visibility(ctx);
+    run_fact_query(ctx, visibility, filter, order, page).await
+}
+
+async fn run_fact_query(
+    ctx: &Context<'_>,
+    visibility: Visibility,
+    filter: ValidFactFilter,
+    order: FactOrder,
+    page: crate::domain::pagination::PageRequest,
+) -> Result<FactConnection> {
+    let db = ctx.data_unchecked::<DatabaseConnection>();
     let page = list_facts(db, visibility, &filter, order, &page).await?;
     prefetch_fact_parts(ctx, &page.items).await?;
     Ok(FactConnection { page, order, filter, visibility })

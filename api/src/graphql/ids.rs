@@ -9,6 +9,7 @@ pub const FACT: &str = "Fact";
 pub const ACTOR: &str = "Actor";
 pub const SOURCE: &str = "Source";
 pub const FACT_KIND: &str = "FactKind";
+pub const USER: &str = "User";
 
 pub fn encode(type_name: &str, key: &str) -> ID {
     ID(URL_SAFE_NO_PAD.encode(format!("{type_name}:{key}")))
@@ -27,7 +28,7 @@ pub fn decode_any(id: &str, field: &str) -> DomainResult<(String, String)> {
     let bytes = URL_SAFE_NO_PAD.decode(id.trim_end_matches('=')).map_err(|_| invalid())?;
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
     let (type_name, key) = text.split_once(':').ok_or_else(invalid)?;
-    if !matches!(type_name, FACT | ACTOR | SOURCE | FACT_KIND) || key.is_empty() {
+    if !matches!(type_name, FACT | ACTOR | SOURCE | FACT_KIND | USER) || key.is_empty() {
         return Err(invalid());
     }
     if type_name != FACT_KIND {

@@ -1,7 +1,9 @@
 //! The GraphQL API: types and resolvers per domain area, merged into one schema. Resolvers
 //! parse arguments, call the domain and map the result; the rules live in `domain`.
 pub mod actors;
+pub mod auth;
 pub mod connection;
+pub mod editing;
 pub mod error;
 pub mod facts;
 pub mod ids;
@@ -10,14 +12,36 @@ pub mod loaders;
 pub mod node;
 pub mod sources;
 
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
+use async_graphql::{EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
+
+use crate::auth::throttle::LoginThrottle;
+use crate::auth::tokens::TokenService;
 
 /// Every query of the API.
 #[derive(MergedObject, Default)]
-pub struct Query(facts::FactQuery, actors::ActorQuery, sources::SourceQuery, kinds::KindQuery, node::NodeQuery);
+pub struct Query(
+    facts::FactQuery,
+    actors::ActorQuery,
+    sources::SourceQuery,
+    kinds::KindQuery,
+    node::NodeQuery,
+    auth::ViewerQuery,
+    editing::ReviewQuery,
+);
 
-pub type ChancerySchema = Schema<Query, EmptyMutation, EmptySubscription>;
+/// Every mutation of the API.
+#[derive(MergedObject, Default)]
+pub struct Mutation(auth::AuthMutation, editing::EditingMutation);
+
+pub type ChancerySchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// What resolvers need besides their arguments.
+pub struct SchemaServices {
+    pub db: DatabaseConnection,
+    pub tokens: TokenService,
+    pub throttle: LoginThrottle,
+}
 
 /// Limits that keep a single query from monopolizing the server.
 #[derive(Debug, Clone, Copy)]
@@ -33,16 +57,16 @@ impl Default for QueryLimits {
     }
 }
 
-/// Builds the schema; `db` is available to every resolver.
-pub fn build_schema(db: Option<DatabaseConnection>, limits: QueryLimits) -> ChancerySchema {
-    let mut builder = Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+/// Builds the schema; the services are available to every resolver.
+pub fn build_schema(services: Option<SchemaServices>, limits: QueryLimits) -> ChancerySchema {
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity);
     if !limits.introspection {
         builder = builder.disable_introspection();
     }
-    if let Some(db) = db {
-        builder = builder.data(db);
+    if let Some(services) = services {
+        builder = builder.data(services.db).data(services.tokens).data(services.throttle);
     }
     builder.finish()
 }

@@ -49,6 +49,9 @@ pub fn postgres_url() -> Option<String> {
     std::env::var("TEST_DATABASE_URL").ok().filter(|url| !url.is_empty())
 }
 
+/// The secret test servers sign tokens with (tests forge tokens with it too).
+pub const TEST_JWT_SECRET: &str = "test-secret-0123456789abcdef0123456789abcdef";
+
 static TEMPLATE: OnceCell<String> = OnceCell::const_new();
 static DATABASE_SEQ: AtomicU64 = AtomicU64::new(0);
 
@@ -148,7 +151,7 @@ impl Drop for TestDatabase {
     fn drop(&mut self) {
         match &self.cleanup {
             Cleanup::SqliteFile(path) => {
-                for suffix in ["", "-wal", "-shm"] {
+                for suffix in ["", "-wal", "-shm", ".jwt-secret"] {
                     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
                 }
             }
@@ -193,8 +196,9 @@ impl TestApp {
         Self::spawn_with(backend, ServeConfig { demo: true, ..ServeConfig::default() }).await
     }
 
-    pub async fn spawn_with(backend: Backend, serve: ServeConfig) -> Self {
+    pub async fn spawn_with(backend: Backend, mut serve: ServeConfig) -> Self {
         let database = TestDatabase::new(backend).await;
+        serve.auth.jwt_secret.get_or_insert_with(|| TEST_JWT_SECRET.to_owned());
         let app = chancery::app::build(&DatabaseConfig::for_url(database.url.clone()), &serve)
             .await
             .expect("the application starts");
@@ -202,7 +206,7 @@ impl TestApp {
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         let db = app.db.clone();
         let statements = app.statements.clone();
-        tokio::spawn(async move { axum::serve(listener, app.router).await });
+        tokio::spawn(async move { axum::serve(listener, chancery::app::into_service(app.router)).await });
         Self { backend, base_url, db, statements, client: reqwest::Client::new(), database }
     }
 

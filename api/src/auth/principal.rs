@@ -1,0 +1,149 @@
+//! The principal a request acts as, resolved from its bearer token against the current state
+//! of the account (active, token version), and the login that issues tokens.
+use std::sync::OnceLock;
+
+use entity::enums::UserRole;
+use entity::user;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use super::passwords::{hash_password, verify_password};
+use super::throttle::LoginThrottle;
+use super::tokens::{TokenService, TokenSubject};
+use crate::domain::{now, DomainError, DomainResult};
+
+/// An authenticated caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub user_id: Uuid,
+    pub role: UserRole,
+    pub display_name: String,
+    pub email: String,
+}
+
+impl Principal {
+    pub fn can_review(&self) -> bool {
+        matches!(self.role, UserRole::Reviewer | UserRole::Admin)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role == UserRole::Admin
+    }
+
+    fn of(user: user::Model) -> Self {
+        Self { user_id: user.id, role: user.role, display_name: user.display_name, email: user.email }
+    }
+}
+
+/// Resolves a bearer token; every failure is the same `Unauthenticated`.
+pub async fn authenticate<C: ConnectionTrait>(db: &C, tokens: &TokenService, token: &str) -> DomainResult<Principal> {
+    let subject = tokens.validate(token).map_err(|rejected| {
+        tracing::info!(reason = %rejected, "token rejected");
+        DomainError::Unauthenticated
+    })?;
+    match subject {
+        TokenSubject::Local { user_id, token_version } => {
+            let user = user::Entity::find_by_id(user_id).one(db).await?;
+            match user {
+                Some(user) if user.active && user.token_version == token_version => Ok(Principal::of(user)),
+                _ => {
+                    tracing::info!(%user_id, "token of an unknown, deactivated or revoked account");
+                    Err(DomainError::Unauthenticated)
+                }
+            }
+        }
+        TokenSubject::External { subject, email, role } => external_principal(db, &subject, email, role).await,
+    }
+}
+
+/// External users get a local account (no usable password) on first sight, so that their
+/// work can be attributed; its role follows the provider's claims.
+async fn external_principal<C: ConnectionTrait>(
+    db: &C,
+    subject: &str,
+    email: Option<String>,
+    role: UserRole,
+) -> DomainResult<Principal> {
+    let email = email.unwrap_or_else(|| format!("{subject}@external.invalid")).to_lowercase();
+    let existing = user::Entity::find().filter(user::Column::Email.eq(email.clone())).one(db).await?;
+    let user = match existing {
+        Some(user) if !user.active => return Err(DomainError::Unauthenticated),
+        Some(user) if user.role == role => user,
+        Some(user) => {
+            let mut active: user::ActiveModel = user.into();
+            active.role = Set(role);
+            active.updated_at = Set(now());
+            active.update(db).await?
+        }
+        None => {
+            let at = now();
+            user::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                email: Set(email.clone()),
+                display_name: Set(subject.chars().take(120).collect()),
+                role: Set(role),
+                password_hash: Set("!external".into()),
+                active: Set(true),
+                token_version: Set(0),
+                created_at: Set(at),
+                updated_at: Set(at),
+            }
+            .insert(db)
+            .await?
+        }
+    };
+    Ok(Principal::of(user))
+}
+
+/// A hash to verify against when the account does not exist, so a wrong email costs the same
+/// time as a wrong password.
+fn dummy_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| hash_password("chancery-timing-equalizer").unwrap_or_default())
+}
+
+/// A successful login.
+#[derive(Debug, Clone)]
+pub struct LoginGrant {
+    pub token: String,
+    pub expires_at: i64,
+    pub principal: Principal,
+}
+
+/// Checks credentials (throttled per account and client address) and issues a token.
+pub async fn login<C: ConnectionTrait>(
+    db: &C,
+    tokens: &TokenService,
+    throttle: &LoginThrottle,
+    email: &str,
+    password: &str,
+    client_address: &str,
+) -> DomainResult<LoginGrant> {
+    if let Err(retry_after_secs) = throttle.check(email, client_address) {
+        return Err(DomainError::RateLimited { retry_after_secs });
+    }
+    let folded = email.trim().to_lowercase();
+    let user = if folded.len() <= 254 {
+        user::Entity::find().filter(user::Column::Email.eq(folded.clone())).one(db).await?
+    } else {
+        None
+    };
+    let password_ok = match &user {
+        Some(user) => verify_password(password, &user.password_hash),
+        None => {
+            verify_password(password, dummy_hash());
+            false
+        }
+    };
+    let user = match user {
+        Some(user) if password_ok && user.active => user,
+        _ => {
+            throttle.record_failure(email, client_address);
+            return Err(DomainError::Unauthenticated);
+        }
+    };
+    throttle.record_success(email);
+    let (token, expires_at) =
+        tokens.issue(user.id, user.role, user.token_version).map_err(|e| DomainError::Internal(e.to_string()))?;
+    Ok(LoginGrant { token, expires_at, principal: Principal::of(user) })
+}

@@ -1,0 +1,212 @@
+//! Access tokens (JWT), issued and validated per RFC 8725: one configured algorithm per key,
+//! `typ` = `at+jwt`, `exp`/`nbf`/`iss`/`aud`/`sub` required and checked with a small leeway.
+//! Tokens of an external identity provider are accepted when its public keys are configured:
+//! the key is chosen by `kid` from that local key set, never fetched from a URL in a token.
+use std::collections::HashMap;
+
+use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet};
+use jsonwebtoken::{decode, decode_header, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use entity::enums::UserRole;
+
+/// The media type of our access tokens (RFC 9068), checked on every token.
+pub const TOKEN_TYPE: &str = "at+jwt";
+/// Longest token accepted: anything larger is refused before it is parsed.
+pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
+pub const MAX_LEEWAY_SECS: u64 = 30;
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// The claims of a token this server issues.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccessClaims {
+    pub sub: String,
+    pub iss: String,
+    pub aud: String,
+    pub exp: i64,
+    pub nbf: i64,
+    pub iat: i64,
+    pub role: UserRole,
+    /// The user's token version when issued; bumping it revokes every earlier token.
+    pub ver: i32,
+}
+
+/// The claims read from an external provider's token.
+#[derive(Debug, Clone, Deserialize)]
+struct ExternalClaims {
+    sub: String,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(flatten)]
+    rest: HashMap<String, serde_json::Value>,
+}
+
+/// Who a valid token speaks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenSubject {
+    /// A local account, still to be checked against its active flag and token version.
+    Local { user_id: Uuid, token_version: i32 },
+    /// A user of the external provider, with the role its claims map to.
+    External { subject: String, email: Option<String>, role: UserRole },
+}
+
+/// Why a token was refused. Callers answer every case with the same UNAUTHENTICATED error;
+/// the reason is for logs only.
+#[derive(Debug, thiserror::Error)]
+#[error("token rejected: {0}")]
+pub struct TokenRejected(pub String);
+
+/// An external identity provider whose tokens are accepted.
+#[derive(Clone)]
+pub struct ExternalProvider {
+    pub issuer: String,
+    pub audience: String,
+    keys: HashMap<String, (Algorithm, DecodingKey)>,
+    /// Claim whose value decides the role (e.g. `roles` or `chancery_role`).
+    pub role_claim: String,
+    /// Claim value → role; tokens whose claim maps to nothing are refused.
+    pub role_map: HashMap<String, UserRole>,
+}
+
+impl ExternalProvider {
+    /// Reads a JWK set (RSA keys are RS256, Ed25519 keys are EdDSA; others are refused).
+    pub fn from_jwks(
+        jwks_json: &str,
+        issuer: String,
+        audience: String,
+        role_claim: String,
+        role_map: HashMap<String, UserRole>,
+    ) -> anyhow::Result<Self> {
+        let set: JwkSet = serde_json::from_str(jwks_json)?;
+        let mut keys = HashMap::new();
+        for jwk in &set.keys {
+            let kid = jwk.common.key_id.clone().ok_or_else(|| anyhow::anyhow!("every external key needs a `kid`"))?;
+            let algorithm = match &jwk.algorithm {
+                AlgorithmParameters::RSA(_) => Algorithm::RS256,
+                AlgorithmParameters::OctetKeyPair(_) => Algorithm::EdDSA,
+                _ => anyhow::bail!("external key {kid}: only RSA (RS256) and Ed25519 (EdDSA) keys are accepted"),
+            };
+            keys.insert(kid, (algorithm, DecodingKey::from_jwk(jwk)?));
+        }
+        anyhow::ensure!(!keys.is_empty(), "the external key set is empty");
+        Ok(Self { issuer, audience, keys, role_claim, role_map })
+    }
+
+    fn role_of(&self, claims: &ExternalClaims) -> Option<UserRole> {
+        let value = claims.rest.get(&self.role_claim)?;
+        let candidates: Vec<&str> = match value {
+            serde_json::Value::String(s) => vec![s.as_str()],
+            serde_json::Value::Array(items) => items.iter().filter_map(|i| i.as_str()).collect(),
+            _ => vec![],
+        };
+        // The most privileged mapped role wins.
+        let rank = |role: &UserRole| match role {
+            UserRole::Admin => 3,
+            UserRole::Reviewer => 2,
+            UserRole::Editor => 1,
+        };
+        candidates.iter().filter_map(|c| self.role_map.get(*c).copied()).max_by_key(rank)
+    }
+}
+
+/// Issues and validates access tokens.
+#[derive(Clone)]
+pub struct TokenService {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    pub issuer: String,
+    pub audience: String,
+    pub ttl_secs: i64,
+    pub leeway_secs: u64,
+    external: Option<ExternalProvider>,
+}
+
+impl TokenService {
+    pub fn new(
+        secret: &[u8],
+        issuer: String,
+        audience: String,
+        ttl_secs: i64,
+        leeway_secs: u64,
+        external: Option<ExternalProvider>,
+    ) -> anyhow::Result<Self> {
+        anyhow::ensure!(secret.len() >= MIN_SECRET_BYTES, "the token secret must be at least {MIN_SECRET_BYTES} bytes");
+        anyhow::ensure!(leeway_secs <= MAX_LEEWAY_SECS, "the token leeway may be at most {MAX_LEEWAY_SECS} s");
+        anyhow::ensure!(ttl_secs > 0, "the token lifetime must be positive");
+        Ok(Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            issuer,
+            audience,
+            ttl_secs,
+            leeway_secs,
+            external,
+        })
+    }
+
+    /// A signed token for a user.
+    pub fn issue(&self, user_id: Uuid, role: UserRole, token_version: i32) -> Result<(String, i64), TokenRejected> {
+        let now = chrono::Utc::now().timestamp();
+        let claims = AccessClaims {
+            sub: user_id.to_string(),
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            exp: now + self.ttl_secs,
+            nbf: now,
+            iat: now,
+            role,
+            ver: token_version,
+        };
+        let header = Header { typ: Some(TOKEN_TYPE.into()), ..Header::new(Algorithm::HS256) };
+        let token = encode(&header, &claims, &self.encoding).map_err(|e| TokenRejected(e.to_string()))?;
+        Ok((token, claims.exp))
+    }
+
+    fn validation(&self, algorithm: Algorithm, issuer: &str, audience: &str) -> Validation {
+        let mut validation = Validation::new(algorithm);
+        validation.set_issuer(&[issuer]);
+        validation.set_audience(&[audience]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        validation.validate_exp = true;
+        validation.validate_nbf = true;
+        validation.leeway = self.leeway_secs;
+        validation
+    }
+
+    /// Checks a token's form, type, algorithm, signature and claims.
+    pub fn validate(&self, token: &str) -> Result<TokenSubject, TokenRejected> {
+        let reject = |why: &str| TokenRejected(why.to_owned());
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(reject("token too large"));
+        }
+        if token.split('.').count() != 3 {
+            return Err(reject("not a three-part JWS"));
+        }
+        let header = decode_header(token).map_err(|e| TokenRejected(format!("header: {e}")))?;
+        if header.typ.as_deref().map(str::to_ascii_lowercase).as_deref() != Some(TOKEN_TYPE)
+            && header.typ.as_deref().map(str::to_ascii_lowercase).as_deref() != Some("application/at+jwt")
+        {
+            return Err(reject("wrong `typ`"));
+        }
+        // The algorithm is decided by which key the token names, never by its header alone.
+        if let (Some(kid), Some(provider)) = (&header.kid, &self.external) {
+            if let Some((algorithm, key)) = provider.keys.get(kid) {
+                let validation = self.validation(*algorithm, &provider.issuer, &provider.audience);
+                let data =
+                    decode::<ExternalClaims>(token, key, &validation).map_err(|e| TokenRejected(e.to_string()))?;
+                let role = provider.role_of(&data.claims).ok_or_else(|| reject("no mapped role"))?;
+                if data.claims.sub.is_empty() {
+                    return Err(reject("empty `sub`"));
+                }
+                return Ok(TokenSubject::External { subject: data.claims.sub, email: data.claims.email, role });
+            }
+            return Err(reject("unknown `kid`"));
+        }
+        let validation = self.validation(Algorithm::HS256, &self.issuer, &self.audience);
+        let data =
+            decode::<AccessClaims>(token, &self.decoding, &validation).map_err(|e| TokenRejected(e.to_string()))?;
+        let user_id = Uuid::parse_str(&data.claims.sub).map_err(|_| reject("`sub` is not a user id"))?;
+        Ok(TokenSubject::Local { user_id, token_version: data.claims.ver })
+    }
+}

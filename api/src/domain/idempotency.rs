@@ -1,0 +1,97 @@
+//! Idempotency keys for creating mutations: a retry with the same key and the same request
+//! returns the first result; the same key with another request is refused. The key is claimed
+//! by the first write of the creating transaction, so concurrent retries queue behind the first
+//! and then find its result.
+use entity::idempotency_key;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sha2::{Digest, Sha256};
+
+use super::{now, DomainError, DomainResult};
+
+pub const MAX_KEY_LENGTH: usize = 200;
+
+/// The outcome of claiming a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// First use: go on and create, then `complete`.
+    Fresh,
+    /// Already used for this same request: its stored response.
+    Replay(String),
+}
+
+/// A key scoped to who sent it and what they asked for.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey {
+    pub principal: String,
+    pub operation: &'static str,
+    pub key: String,
+    pub request_sha256: String,
+}
+
+impl IdempotencyKey {
+    /// Validates the client's key; `request` is a canonical rendering of the request.
+    pub fn new(principal: String, operation: &'static str, key: &str, request: &str) -> DomainResult<Self> {
+        if key.trim().is_empty() || key.chars().count() > MAX_KEY_LENGTH || key.chars().any(char::is_control) {
+            return Err(DomainError::invalid(
+                "idempotencyKey",
+                format!("must be 1 to {MAX_KEY_LENGTH} printable characters"),
+            ));
+        }
+        Ok(Self {
+            principal,
+            operation,
+            key: key.to_owned(),
+            request_sha256: hex::encode(Sha256::digest(request.as_bytes())),
+        })
+    }
+
+    /// Claims the key inside the creating transaction (its first write).
+    pub async fn claim<C: ConnectionTrait>(&self, txn: &C) -> DomainResult<Claim> {
+        let inserted = idempotency_key::Entity::insert(idempotency_key::ActiveModel {
+            principal: Set(self.principal.clone()),
+            operation: Set(self.operation.to_owned()),
+            key: Set(self.key.clone()),
+            request_sha256: Set(self.request_sha256.clone()),
+            response: Set(String::new()),
+            created_at: Set(now()),
+        })
+        .on_conflict(
+            OnConflict::columns([
+                idempotency_key::Column::Principal,
+                idempotency_key::Column::Operation,
+                idempotency_key::Column::Key,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+        if inserted == 1 {
+            return Ok(Claim::Fresh);
+        }
+        let existing = idempotency_key::Entity::find()
+            .filter(idempotency_key::Column::Principal.eq(self.principal.clone()))
+            .filter(idempotency_key::Column::Operation.eq(self.operation))
+            .filter(idempotency_key::Column::Key.eq(self.key.clone()))
+            .one(txn)
+            .await?
+            .ok_or_else(|| DomainError::Internal("idempotency key vanished".into()))?;
+        if existing.request_sha256 != self.request_sha256 {
+            return Err(DomainError::invalid("idempotencyKey", "was already used for a different request"));
+        }
+        Ok(Claim::Replay(existing.response))
+    }
+
+    /// Records the result the key stands for, in the same transaction.
+    pub async fn complete<C: ConnectionTrait>(&self, txn: &C, response: &str) -> DomainResult<()> {
+        idempotency_key::Entity::update_many()
+            .col_expr(idempotency_key::Column::Response, sea_orm::sea_query::Expr::val(response))
+            .filter(idempotency_key::Column::Principal.eq(self.principal.clone()))
+            .filter(idempotency_key::Column::Operation.eq(self.operation))
+            .filter(idempotency_key::Column::Key.eq(self.key.clone()))
+            .exec(txn)
+            .await?;
+        Ok(())
+    }
+}

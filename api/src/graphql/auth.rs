@@ -1,0 +1,203 @@
+//! Signing in, the viewer, and account administration.
+use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+use entity::enums::UserRole;
+use entity::user;
+use sea_orm::DatabaseConnection;
+
+use super::error::Result;
+use super::facts::{fact_connection_in, FactConnection, FactFilterInput};
+use super::ids;
+use crate::auth::principal::login;
+use crate::auth::throttle::LoginThrottle;
+use crate::auth::tokens::TokenService;
+use crate::auth::Principal;
+use crate::domain::facts::{FactOrder, FactOrderField, Visibility};
+use crate::domain::users::{self, NewUser};
+use crate::domain::DomainError;
+
+/// The client's network address, for throttling.
+#[derive(Debug, Clone)]
+pub struct ClientAddress(pub String);
+
+/// The signed-in caller, or UNAUTHENTICATED.
+pub fn require_principal<'a>(ctx: &Context<'a>) -> Result<&'a Principal> {
+    ctx.data_opt::<Principal>().ok_or_else(|| DomainError::Unauthenticated.into())
+}
+
+fn require_admin<'a>(ctx: &Context<'a>) -> Result<&'a Principal> {
+    let principal = require_principal(ctx)?;
+    if principal.is_admin() {
+        Ok(principal)
+    } else {
+        Err(DomainError::Forbidden("only an admin may manage accounts".into()).into())
+    }
+}
+
+/// An account.
+pub struct User(pub user::Model);
+
+/// A user account (visible to the account itself and to admins only).
+#[Object]
+impl User {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        ids::encode_uuid(ids::USER, self.0.id)
+    }
+    /// Sign-in email (lower-cased).
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+    /// Name shown to colleagues.
+    async fn display_name(&self) -> &str {
+        &self.0.display_name
+    }
+    /// What the account may do.
+    async fn role(&self) -> UserRole {
+        self.0.role
+    }
+    /// Whether the account may sign in.
+    async fn active(&self) -> bool {
+        self.0.active
+    }
+}
+
+/// The signed-in caller.
+#[derive(SimpleObject)]
+pub struct Viewer {
+    /// Opaque global id of the account.
+    pub id: ID,
+    /// Sign-in email.
+    pub email: String,
+    /// Name shown to colleagues.
+    pub display_name: String,
+    /// What the account may do.
+    pub role: UserRole,
+}
+
+impl From<&Principal> for Viewer {
+    fn from(p: &Principal) -> Self {
+        Self {
+            id: ids::encode_uuid(ids::USER, p.user_id),
+            email: p.email.clone(),
+            display_name: p.display_name.clone(),
+            role: p.role,
+        }
+    }
+}
+
+/// A successful sign-in.
+#[derive(SimpleObject)]
+pub struct LoginPayload {
+    /// The access token: send it as `Authorization: Bearer <token>`.
+    pub token: String,
+    /// When the token expires.
+    pub expires_at: DateTime<Utc>,
+    /// Who signed in.
+    pub viewer: Viewer,
+}
+
+#[derive(Default)]
+pub struct ViewerQuery;
+
+#[Object]
+impl ViewerQuery {
+    /// The signed-in caller; null without a token.
+    async fn viewer(&self, ctx: &Context<'_>) -> Option<Viewer> {
+        ctx.data_opt::<Principal>().map(Viewer::from)
+    }
+
+    /// The caller's own facts in every status, most recently changed first.
+    async fn my_facts(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Further restrictions.")] filter: Option<FactFilterInput>,
+        #[graphql(desc = "Page size from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
+    ) -> Result<FactConnection> {
+        let principal = require_principal(ctx)?;
+        let order = FactOrder { field: FactOrderField::UpdatedAt, ascending: false };
+        fact_connection_in(ctx, Visibility::OwnedBy(principal.user_id), filter, order, first, after, last, before).await
+    }
+}
+
+/// A new account.
+#[derive(InputObject)]
+pub struct UserInput {
+    /// Sign-in email.
+    pub email: String,
+    /// Name shown to colleagues.
+    pub display_name: String,
+    /// What the account may do.
+    pub role: UserRole,
+    /// Initial password (at least 12 characters).
+    pub password: String,
+}
+
+#[derive(Default)]
+pub struct AuthMutation;
+
+#[Object]
+impl AuthMutation {
+    /// Signs in and returns an access token. A wrong email and a wrong password get the same
+    /// answer; repeated failures are throttled per account and per client address.
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Account email.")] email: String,
+        #[graphql(desc = "Account password.")] password: String,
+    ) -> Result<LoginPayload> {
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        let tokens = ctx.data_unchecked::<TokenService>();
+        let throttle = ctx.data_unchecked::<LoginThrottle>();
+        let address = ctx.data_opt::<ClientAddress>().map(|a| a.0.as_str()).unwrap_or("unknown");
+        let grant = login(db, tokens, throttle, &email, &password, address).await?;
+        Ok(LoginPayload {
+            token: grant.token,
+            expires_at: DateTime::from_timestamp(grant.expires_at, 0).unwrap_or_default(),
+            viewer: Viewer::from(&grant.principal),
+        })
+    }
+
+    /// Admin: creates an account.
+    async fn create_user(&self, ctx: &Context<'_>, #[graphql(desc = "The account.")] input: UserInput) -> Result<User> {
+        require_admin(ctx)?;
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        let created = users::create_user(
+            db,
+            NewUser {
+                email: input.email,
+                display_name: input.display_name,
+                role: input.role,
+                password: input.password,
+            },
+        )
+        .await?;
+        Ok(User(created))
+    }
+
+    /// Admin: changes an account's role (its existing tokens stop working).
+    async fn set_user_role(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global id of the User.")] id: ID,
+        #[graphql(desc = "The new role.")] role: UserRole,
+    ) -> Result<User> {
+        require_admin(ctx)?;
+        let id = ids::decode_uuid(&id, ids::USER, "id")?;
+        Ok(User(users::set_role(ctx.data_unchecked::<DatabaseConnection>(), id, role).await?))
+    }
+
+    /// Admin: deactivates an account and revokes every token issued to it.
+    async fn deactivate_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global id of the User.")] id: ID,
+    ) -> Result<User> {
+        require_admin(ctx)?;
+        let id = ids::decode_uuid(&id, ids::USER, "id")?;
+        Ok(User(users::deactivate(ctx.data_unchecked::<DatabaseConnection>(), id).await?))
+    }
+}
