@@ -224,6 +224,57 @@ impl TestApp {
         response.json().await.expect("a JSON body")
     }
 
+    /// POSTs a GraphQL operation with `Authorization: Bearer <token>` and returns the JSON body.
+    pub async fn graphql_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        let response = self
+            .client
+            .post(format!("{}/graphql", self.base_url))
+            .bearer_auth(token)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request reaches the server");
+        assert_eq!(response.status(), 200, "GraphQL answers with HTTP 200");
+        response.json().await.expect("a JSON body")
+    }
+
+    /// Runs an authenticated operation that must succeed and returns its `data`.
+    pub async fn ok_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        let body = self.graphql_as(token, query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
+    /// Signs in through the API and returns the access token.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let data = self
+            .query_ok(
+                "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }",
+                json!({ "e": email, "p": password }),
+            )
+            .await;
+        data["login"]["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates an account directly in the database and signs it in; returns (email, token).
+    pub async fn user_with_role(&self, role: entity::enums::UserRole) -> (String, String) {
+        let email = format!("{}-{}@test.chancery", role.as_str().to_lowercase(), uuid::Uuid::now_v7().simple());
+        let password = "a-test-password-123".to_owned();
+        chancery::domain::users::create_user(
+            &self.db,
+            chancery::domain::users::NewUser {
+                email: email.clone(),
+                display_name: format!("Test {}", role.as_str()),
+                role,
+                password: password.clone(),
+            },
+        )
+        .await
+        .expect("user created");
+        let token = self.login(&email, &password).await;
+        (email, token)
+    }
+
     /// Runs a query that must succeed and returns its `data`.
     pub async fn query_ok(&self, query: &str, variables: Value) -> Value {
         let body = self.graphql(query, variables).await;
