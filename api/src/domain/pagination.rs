@@ -1,7 +1,7 @@
 //! Relay-style keyset pagination: cursors name a position (sort key + id), never an offset,
 //! so page 10,000 costs what page 1 costs.
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use sea_orm::sea_query::{Expr, ExprTrait, IntoCondition, SimpleExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, IntoCondition};
 use sea_orm::{ColumnTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Select, Value};
 use uuid::Uuid;
 
@@ -133,17 +133,10 @@ where
     let order = if walk_ascending { Order::Asc } else { Order::Desc };
     let mut select = select;
     if let Some((key_value, id_value)) = position {
-        let past = |col: SimpleExpr, value: SimpleExpr| {
-            if walk_ascending {
-                col.gt(value)
-            } else {
-                col.lt(value)
-            }
-        };
-        let key_expr = Expr::col((E::default(), key));
-        let id_expr: SimpleExpr = Expr::col((E::default(), id));
-        let condition = past(key_expr, Expr::val(key_value.clone()))
-            .or(Expr::col((E::default(), key)).eq(key_value).and(past(id_expr, Expr::val(id_value))));
+        // A row-value comparison, which both backends turn into one index range scan.
+        let row = Expr::tuple([Expr::col((E::default(), key)), Expr::col((E::default(), id))]);
+        let position = Expr::tuple([Expr::val(key_value), Expr::val(id_value)]);
+        let condition = if walk_ascending { row.gt(position) } else { row.lt(position) };
         select = select.filter(condition.into_condition());
     }
     select.order_by(key, order.clone()).order_by(id, order).limit(request.size + 1)
