@@ -80,14 +80,11 @@ async fn graphiql() -> Html<String> {
 /// header is there but is not a bearer token.
 fn bearer_token(headers: &HeaderMap) -> Option<Result<&str, ()>> {
     let value = headers.get(header::AUTHORIZATION)?;
-    Some(
-        value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .map(str::trim)
-            .ok_or(()),
-    )
+    // The scheme name is case-insensitive (RFC 9110 §11.1).
+    let token = value.to_str().ok().and_then(|v| v.trim().split_once(' ')).and_then(|(scheme, token)| {
+        (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()).then(|| token.trim())
+    });
+    Some(token.ok_or(()))
 }
 
 async fn graphql(

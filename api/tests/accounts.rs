@@ -468,42 +468,5 @@ backend_tests!(
     cli_user_create_without_stdin_prints_a_generated_password_once,
     cli_user_create_refuses_a_registered_email,
     cli_user_create_refuses_a_short_password_or_an_unknown_role,
-);
-
-/// Like `backend_tests!`, for tests that fail because of a server bug: they are generated
-/// `#[ignore]`d with the reason, under `known_server_bugs::{sqlite,postgres}`; run them with
-/// `--ignored` once the bug is fixed, then move them to `backend_tests!`.
-macro_rules! known_server_bugs {
-    ($($name:ident => $reason:literal),* $(,)?) => {
-        mod known_server_bugs {
-            mod sqlite {
-                $(
-                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                    #[ignore = $reason]
-                    async fn $name() {
-                        super::super::$name(crate::support::Backend::Sqlite).await;
-                    }
-                )*
-            }
-            mod postgres {
-                $(
-                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                    #[ignore = $reason]
-                    async fn $name() {
-                        if crate::support::postgres_url().is_none() {
-                            eprintln!("TEST_DATABASE_URL is not set: skipping the Postgres run");
-                            return;
-                        }
-                        super::super::$name(crate::support::Backend::Postgres).await;
-                    }
-                )*
-            }
-        }
-    };
-}
-
-known_server_bugs!(
-    concurrent_failures_cannot_outrun_the_account_lock =>
-        "server bug: principal::login checks the throttle before the password and records the failure \
-         only after it, so concurrent guesses all pass the check (6 to 20 of 20 judged; the limit is 5)",
+    concurrent_failures_cannot_outrun_the_account_lock,
 );

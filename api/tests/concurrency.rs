@@ -411,23 +411,5 @@ backend_tests!(
     concurrent_writes_to_different_facts_keep_the_revision_chain_whole,
     concurrent_actor_updates_from_one_version_let_one_win,
     concurrent_identical_corrections_with_one_key_make_one_draft,
+    a_retried_correction_returns_the_first_even_after_the_original_changed,
 );
-
-/// Tests of known server bugs, run with `--ignored`; they pass once the bug is fixed.
-mod server_bugs {
-    use super::support::{postgres_url, Backend};
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "server bug: supersedeFact checks the original's version before replaying its idempotency key"]
-    async fn sqlite_a_retried_correction_returns_the_first_even_after_the_original_changed() {
-        super::a_retried_correction_returns_the_first_even_after_the_original_changed(Backend::Sqlite).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "server bug: supersedeFact checks the original's version before replaying its idempotency key"]
-    async fn postgres_a_retried_correction_returns_the_first_even_after_the_original_changed() {
-        if postgres_url().is_some() {
-            super::a_retried_correction_returns_the_first_even_after_the_original_changed(Backend::Postgres).await;
-        }
-    }
-}

@@ -246,6 +246,16 @@ async fn assert_accepted(app: &TestApp, token: &str, email: &str) -> Value {
     data["viewer"].clone()
 }
 
+/// Asserts that an external `token` is accepted as the provider's user who claims `email`: an
+/// account of its own (keyed by issuer and subject, never a local account), named by the claim.
+async fn assert_accepted_external(app: &TestApp, token: &str, email: &str) -> Value {
+    let data = app.ok_as(token, "{ viewer { id email displayName role } }", json!({})).await;
+    let viewer = data["viewer"].clone();
+    assert_eq!(viewer["displayName"], email, "{data:#}");
+    assert!(viewer["email"].as_str().unwrap().ends_with("@external.invalid"), "{data:#}");
+    viewer
+}
+
 async fn viewer_id(app: &TestApp, token: &str) -> String {
     app.ok_as(token, VIEWER, json!({})).await["viewer"]["id"].as_str().unwrap().to_owned()
 }
@@ -312,7 +322,7 @@ async fn hs256_token_signed_with_the_rs256_public_key_is_refused(backend: Backen
         assert_refused(&app, &hs256(&header, &local_claims(&editor_id), secret), "HS256/public key, kid, local").await;
     }
     // Controls: the provider's genuine RS256 token and a genuine local token work on this server.
-    assert_accepted(&app, &rs256_token(&alice_claims()), "alice@idp.test").await;
+    assert_accepted_external(&app, &rs256_token(&alice_claims()), "alice@idp.test").await;
     assert_accepted(&app, &local_token(&local_claims(&editor_id)), EDITOR_EMAIL).await;
 }
 
@@ -578,22 +588,22 @@ async fn authorization_headers_that_are_not_bearer_tokens_are_refused(backend: B
 async fn external_rs256_token_is_accepted_with_the_mapped_role(backend: Backend) {
     let app = spawn_with_external_provider(backend).await;
     let token = rs256_token(&alice_claims());
-    let viewer = assert_accepted(&app, &token, "alice@idp.test").await;
+    let viewer = assert_accepted_external(&app, &token, "alice@idp.test").await;
     assert_eq!(viewer["role"], "REVIEWER");
     // Seen again, alice is the same account.
     let users = app.row_count("users").await;
-    let again = assert_accepted(&app, &token, "alice@idp.test").await;
+    let again = assert_accepted_external(&app, &token, "alice@idp.test").await;
     assert_eq!(again["id"], viewer["id"]);
     assert_eq!(app.row_count("users").await, users);
     // The role follows the provider's claims.
     let editor = rs256_token(&with(alice_claims(), "roles", json!(["chancery-editor"])));
-    assert_eq!(assert_accepted(&app, &editor, "alice@idp.test").await["role"], "EDITOR");
+    assert_eq!(assert_accepted_external(&app, &editor, "alice@idp.test").await["role"], "EDITOR");
 }
 
 async fn external_ed25519_token_is_accepted(backend: Backend) {
     let app = spawn_with_external_provider(backend).await;
     let token = external_token(Algorithm::EdDSA, "test-ed25519", &ed25519_key(), &alice_claims());
-    let viewer = assert_accepted(&app, &token, "alice@idp.test").await;
+    let viewer = assert_accepted_external(&app, &token, "alice@idp.test").await;
     assert_eq!(viewer["role"], "REVIEWER");
 }
 
@@ -695,8 +705,12 @@ async fn token_carrying_its_own_key_or_a_key_url_is_refused(backend: Backend) {
     // Control: the same header shape signed by the provider's real key is accepted, so the
     // refusals above are for the key alone.
     let genuine = Header { jwk: Some(jwk), ..header(Algorithm::EdDSA, Some("test-ed25519")) };
-    assert_accepted(&app, &jsonwebtoken::encode(&genuine, &alice_claims(), &ed25519_key()).unwrap(), "alice@idp.test")
-        .await;
+    assert_accepted_external(
+        &app,
+        &jsonwebtoken::encode(&genuine, &alice_claims(), &ed25519_key()).unwrap(),
+        "alice@idp.test",
+    )
+    .await;
 }
 
 async fn external_token_of_a_deactivated_account_is_refused(backend: Backend) {
@@ -862,42 +876,5 @@ backend_tests!(
     a_jwt_secret_shorter_than_32_bytes_is_refused_at_startup,
     without_a_jwt_secret_a_database_that_is_not_an_embedded_file_is_refused,
     on_sqlite_without_a_jwt_secret_one_is_generated_beside_the_database_and_reused,
-);
-
-/// Like `backend_tests!`, for tests that fail because of a server bug: they are generated
-/// `#[ignore]`d with the reason, under `known_server_bugs::{sqlite,postgres}`; run them with
-/// `--ignored` once the bug is fixed, then move them to `backend_tests!`.
-macro_rules! known_server_bugs {
-    ($($name:ident => $reason:literal),* $(,)?) => {
-        mod known_server_bugs {
-            mod sqlite {
-                $(
-                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                    #[ignore = $reason]
-                    async fn $name() {
-                        super::super::$name(crate::support::Backend::Sqlite).await;
-                    }
-                )*
-            }
-            mod postgres {
-                $(
-                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                    #[ignore = $reason]
-                    async fn $name() {
-                        if crate::support::postgres_url().is_none() {
-                            eprintln!("TEST_DATABASE_URL is not set: skipping the Postgres run");
-                            return;
-                        }
-                        super::super::$name(crate::support::Backend::Postgres).await;
-                    }
-                )*
-            }
-        }
-    };
-}
-
-known_server_bugs!(
-    external_token_sharing_a_local_accounts_email_does_not_act_as_that_account =>
-        "server bug: an external token is mapped to the local account by its `email` claim alone \
-         (principal::external_principal), so it acts as that password account and rewrites its role",
+    external_token_sharing_a_local_accounts_email_does_not_act_as_that_account,
 );

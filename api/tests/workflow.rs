@@ -1248,23 +1248,5 @@ backend_tests!(
     viewer_names_the_signed_in_account_and_is_null_without_a_token,
     the_review_queue_is_refused_to_editors_and_anonymous_callers,
     a_revision_changed_behind_the_applications_back_breaks_the_chain_there,
+    an_actor_shows_the_version_update_actor_expects,
 );
-
-/// Tests of known server bugs, run with `--ignored`; they pass once the bug is fixed.
-mod server_bugs {
-    use super::support::{postgres_url, Backend};
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "server bug: Actor has no `version` field, yet updateActor requires expectedVersion"]
-    async fn sqlite_an_actor_shows_the_version_update_actor_expects() {
-        super::an_actor_shows_the_version_update_actor_expects(Backend::Sqlite).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "server bug: Actor has no `version` field, yet updateActor requires expectedVersion"]
-    async fn postgres_an_actor_shows_the_version_update_actor_expects() {
-        if postgres_url().is_some() {
-            super::an_actor_shows_the_version_update_actor_expects(Backend::Postgres).await;
-        }
-    }
-}

@@ -737,23 +737,5 @@ backend_tests!(
     an_archive_url_must_be_http_or_https,
     an_unknown_outlet_is_refused,
     writes_without_a_valid_token_are_unauthenticated_and_write_nothing,
+    malformed_ids_are_reported_together_with_the_other_violations,
 );
-
-/// Tests of known server bugs, run with `--ignored`; they pass once the bug is fixed.
-mod server_bugs {
-    use super::support::{postgres_url, Backend};
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "server bug: a malformed id in FactInput is reported alone, hiding every other violation"]
-    async fn sqlite_malformed_ids_are_reported_together_with_the_other_violations() {
-        super::malformed_ids_are_reported_together_with_the_other_violations(Backend::Sqlite).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "server bug: a malformed id in FactInput is reported alone, hiding every other violation"]
-    async fn postgres_malformed_ids_are_reported_together_with_the_other_violations() {
-        if postgres_url().is_some() {
-            super::malformed_ids_are_reported_together_with_the_other_violations(Backend::Postgres).await;
-        }
-    }
-}

@@ -52,20 +52,30 @@ pub async fn authenticate<C: ConnectionTrait>(db: &C, tokens: &TokenService, tok
                 }
             }
         }
-        TokenSubject::External { subject, email, role } => external_principal(db, &subject, email, role).await,
+        TokenSubject::External { issuer, subject, email, role } => {
+            external_principal(db, &issuer, &subject, email, role).await
+        }
     }
 }
 
-/// External users get a local account (no usable password) on first sight, so that their
-/// work can be attributed; its role follows the provider's claims.
+/// The domain of the accounts that stand for external users. No password account may use it
+/// (`users::create_user` refuses it), so an external token can never act as a local account.
+pub const EXTERNAL_ACCOUNT_DOMAIN: &str = "external.invalid";
+
+/// External users get an account of their own on first sight, keyed by the provider's issuer
+/// and subject (never by the email they claim), so that their work can be attributed; its role
+/// follows the provider's claims.
 async fn external_principal<C: ConnectionTrait>(
     db: &C,
+    issuer: &str,
     subject: &str,
     email: Option<String>,
     role: UserRole,
 ) -> DomainResult<Principal> {
-    let email = email.unwrap_or_else(|| format!("{subject}@external.invalid")).to_lowercase();
-    let existing = user::Entity::find().filter(user::Column::Email.eq(email.clone())).one(db).await?;
+    use sha2::{Digest, Sha256};
+    let key = hex::encode(&Sha256::digest(format!("{issuer}\0{subject}").as_bytes())[..16]);
+    let account = format!("{key}@{EXTERNAL_ACCOUNT_DOMAIN}");
+    let existing = user::Entity::find().filter(user::Column::Email.eq(account.clone())).one(db).await?;
     let user = match existing {
         Some(user) if !user.active => return Err(DomainError::Unauthenticated),
         Some(user) if user.role == role => user,
@@ -77,10 +87,11 @@ async fn external_principal<C: ConnectionTrait>(
         }
         None => {
             let at = now();
+            let name = email.unwrap_or_else(|| subject.to_owned());
             user::ActiveModel {
                 id: Set(Uuid::now_v7()),
-                email: Set(email.clone()),
-                display_name: Set(subject.chars().take(120).collect()),
+                email: Set(account),
+                display_name: Set(name.chars().take(120).collect()),
                 role: Set(role),
                 password_hash: Set("!external".into()),
                 active: Set(true),
@@ -119,7 +130,8 @@ pub async fn login<C: ConnectionTrait>(
     password: &str,
     client_address: &str,
 ) -> DomainResult<LoginGrant> {
-    if let Err(retry_after_secs) = throttle.check(email, client_address) {
+    // Counted before the password is checked, so a burst of guesses cannot outrun the limit.
+    if let Err(retry_after_secs) = throttle.try_begin(email, client_address) {
         return Err(DomainError::RateLimited { retry_after_secs });
     }
     let folded = email.trim().to_lowercase();
@@ -128,21 +140,22 @@ pub async fn login<C: ConnectionTrait>(
     } else {
         None
     };
-    let password_ok = match &user {
-        Some(user) => verify_password(password, &user.password_hash),
+    // Argon2 is deliberately slow: keep it off the async workers.
+    let (candidate, stored) = (password.to_owned(), user.as_ref().map(|u| u.password_hash.clone()));
+    let password_ok = tokio::task::spawn_blocking(move || match stored {
+        Some(hash) => verify_password(&candidate, &hash),
         None => {
-            verify_password(password, dummy_hash());
+            verify_password(&candidate, dummy_hash());
             false
         }
-    };
+    })
+    .await
+    .map_err(|e| DomainError::Internal(format!("password check failed: {e}")))?;
     let user = match user {
         Some(user) if password_ok && user.active => user,
-        _ => {
-            throttle.record_failure(email, client_address);
-            return Err(DomainError::Unauthenticated);
-        }
+        _ => return Err(DomainError::Unauthenticated),
     };
-    throttle.record_success(email);
+    throttle.record_success(email, client_address);
     let (token, expires_at) =
         tokens.issue(user.id, user.role, user.token_version).map_err(|e| DomainError::Internal(e.to_string()))?;
     Ok(LoginGrant { token, expires_at, principal: Principal::of(user) })

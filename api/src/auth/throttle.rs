@@ -38,29 +38,25 @@ impl LoginThrottle {
         [(format!("account:{}", account.trim().to_lowercase()), true), (format!("address:{address}"), false)]
     }
 
-    /// `Err(seconds)` while either the account or the address is locked out.
-    pub fn check(&self, account: &str, address: &str) -> Result<(), u64> {
+    /// Starts a login attempt: `Err(seconds)` while the account or the address is locked out;
+    /// otherwise the attempt is counted as a failure until `record_success` says otherwise.
+    /// Checking and counting under one lock is what stops concurrent guesses from slipping
+    /// past the limit.
+    pub fn try_begin(&self, account: &str, address: &str) -> Result<(), u64> {
         let now = Instant::now();
-        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        for (key, is_account) in Self::keys(account, address) {
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let keys = Self::keys(account, address);
+        for (key, is_account) in &keys {
             let limit =
-                if is_account { self.policy.max_failures_per_account } else { self.policy.max_failures_per_address };
-            if let Some(entry) = failures.get(&key) {
-                if let Some(start) = entry.window_start {
-                    let elapsed = now.duration_since(start);
-                    if entry.count >= limit && elapsed < self.policy.window {
-                        return Err((self.policy.window - elapsed).as_secs().max(1));
-                    }
+                if *is_account { self.policy.max_failures_per_account } else { self.policy.max_failures_per_address };
+            if let Some(Failures { count, window_start: Some(start) }) = failures.get(key) {
+                let elapsed = now.duration_since(*start);
+                if *count >= limit && elapsed < self.policy.window {
+                    return Err((self.policy.window - elapsed).as_secs().max(1));
                 }
             }
         }
-        Ok(())
-    }
-
-    pub fn record_failure(&self, account: &str, address: &str) {
-        let now = Instant::now();
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        for (key, _) in Self::keys(account, address) {
+        for (key, _) in keys {
             let entry = failures.entry(key).or_default();
             let expired = entry.window_start.is_none_or(|start| now.duration_since(start) >= self.policy.window);
             if expired {
@@ -68,11 +64,18 @@ impl LoginThrottle {
             }
             entry.count += 1;
         }
+        Ok(())
     }
 
-    pub fn record_success(&self, account: &str) {
+    /// The attempt succeeded: the account's failures are forgotten and this attempt no longer
+    /// counts against the address.
+    pub fn record_success(&self, account: &str, address: &str) {
         let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        failures.remove(&format!("account:{}", account.trim().to_lowercase()));
+        let [(account_key, _), (address_key, _)] = Self::keys(account, address);
+        failures.remove(&account_key);
+        if let Some(entry) = failures.get_mut(&address_key) {
+            entry.count = entry.count.saturating_sub(1);
+        }
     }
 }
 
@@ -83,10 +86,11 @@ mod tests {
     #[test]
     fn locks_an_account_after_repeated_failures() {
         let throttle = LoginThrottle::new(ThrottlePolicy { max_failures_per_account: 2, ..Default::default() });
-        assert!(throttle.check("a@x.org", "1.1.1.1").is_ok());
-        throttle.record_failure("a@x.org", "1.1.1.1");
-        throttle.record_failure("A@x.org", "2.2.2.2");
-        assert!(throttle.check("a@x.org", "3.3.3.3").is_err(), "locked whatever the address");
-        assert!(throttle.check("b@x.org", "1.1.1.1").is_ok(), "other accounts unaffected");
+        assert!(throttle.try_begin("a@x.org", "1.1.1.1").is_ok());
+        assert!(throttle.try_begin("A@x.org", "2.2.2.2").is_ok());
+        assert!(throttle.try_begin("a@x.org", "3.3.3.3").is_err(), "locked whatever the address");
+        assert!(throttle.try_begin("b@x.org", "1.1.1.1").is_ok(), "other accounts unaffected");
+        throttle.record_success("b@x.org", "1.1.1.1");
+        assert!(throttle.try_begin("b@x.org", "1.1.1.1").is_ok());
     }
 }

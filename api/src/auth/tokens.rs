@@ -48,7 +48,7 @@ pub enum TokenSubject {
     /// A local account, still to be checked against its active flag and token version.
     Local { user_id: Uuid, token_version: i32 },
     /// A user of the external provider, with the role its claims map to.
-    External { subject: String, email: Option<String>, role: UserRole },
+    External { issuer: String, subject: String, email: Option<String>, role: UserRole },
 }
 
 /// Why a token was refused. Callers answer every case with the same UNAUTHENTICATED error;
@@ -163,11 +163,11 @@ impl TokenService {
         Ok((token, claims.exp))
     }
 
-    fn validation(&self, algorithm: Algorithm, issuer: &str, audience: &str) -> Validation {
+    fn validation(&self, algorithm: Algorithm, issuer: &str, audience: &str, required: &[&str]) -> Validation {
         let mut validation = Validation::new(algorithm);
         validation.set_issuer(&[issuer]);
         validation.set_audience(&[audience]);
-        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        validation.set_required_spec_claims(required);
         validation.validate_exp = true;
         validation.validate_nbf = true;
         validation.leeway = self.leeway_secs;
@@ -192,18 +192,26 @@ impl TokenService {
         // The algorithm is decided by which key the token names, never by its header alone.
         if let (Some(kid), Some(provider)) = (&header.kid, &self.external) {
             if let Some((algorithm, key)) = provider.keys.get(kid) {
-                let validation = self.validation(*algorithm, &provider.issuer, &provider.audience);
+                // Many providers omit `nbf`; it is checked whenever present.
+                let validation =
+                    self.validation(*algorithm, &provider.issuer, &provider.audience, &["exp", "iss", "aud", "sub"]);
                 let data =
                     decode::<ExternalClaims>(token, key, &validation).map_err(|e| TokenRejected(e.to_string()))?;
                 let role = provider.role_of(&data.claims).ok_or_else(|| reject("no mapped role"))?;
                 if data.claims.sub.is_empty() {
                     return Err(reject("empty `sub`"));
                 }
-                return Ok(TokenSubject::External { subject: data.claims.sub, email: data.claims.email, role });
+                return Ok(TokenSubject::External {
+                    issuer: provider.issuer.clone(),
+                    subject: data.claims.sub,
+                    email: data.claims.email,
+                    role,
+                });
             }
             return Err(reject("unknown `kid`"));
         }
-        let validation = self.validation(Algorithm::HS256, &self.issuer, &self.audience);
+        let validation =
+            self.validation(Algorithm::HS256, &self.issuer, &self.audience, &["exp", "nbf", "iss", "aud", "sub"]);
         let data =
             decode::<AccessClaims>(token, &self.decoding, &validation).map_err(|e| TokenRejected(e.to_string()))?;
         let user_id = Uuid::parse_str(&data.claims.sub).map_err(|_| reject("`sub` is not a user id"))?;

@@ -170,6 +170,8 @@ pub struct SourceInput {
     pub language: Option<String>,
     pub archive_url: Option<String>,
     pub snapshot: Option<String>,
+    /// Problems the API layer found while decoding the input (a malformed outlet id).
+    pub decode_violations: Vec<super::FieldViolation>,
 }
 
 /// Creates a source, or returns the one already stored under the same canonical URL.
@@ -180,6 +182,9 @@ pub async fn create_source(
     idempotency: Option<IdempotencyKey>,
 ) -> DomainResult<source::Model> {
     let mut v = Violations::new();
+    for violation in &input.decode_violations {
+        v.add(violation.field.clone(), violation.message.clone());
+    }
     let canonical = rules::url(&mut v, "url", &input.url);
     let title = rules::text(&mut v, "title", &input.title, 1, 500);
     let archive_url =

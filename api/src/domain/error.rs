@@ -62,6 +62,11 @@ impl Violations {
         self.0.push(FieldViolation::new(field, message));
     }
 
+    /// The violations collected so far.
+    pub fn into_violations(self) -> Vec<FieldViolation> {
+        self.0
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -54,6 +54,9 @@ pub struct FactInput {
     pub participants: Vec<ParticipantInput>,
     pub qualifiers: Vec<QualifierInput>,
     pub citations: Vec<CitationInput>,
+    /// Problems the API layer found while decoding the input (malformed ids), reported with
+    /// every other violation; the fields they name are not checked again.
+    pub decode_violations: Vec<super::FieldViolation>,
 }
 
 /// A citation that passed validation, with the outcome of quote verification.
@@ -82,6 +85,10 @@ pub struct ValidFactInput {
 /// Checks every rule and reports every violation at once.
 pub async fn validate_fact<C: ConnectionTrait>(db: &C, input: FactInput) -> DomainResult<ValidFactInput> {
     let mut v = Violations::new();
+    let undecodable: HashSet<String> = input.decode_violations.iter().map(|d| d.field.clone()).collect();
+    for violation in &input.decode_violations {
+        v.add(violation.field.clone(), violation.message.clone());
+    }
     let kind = fact_kind::Entity::find_by_id(input.kind.clone()).one(db).await?;
     if kind.is_none() {
         v.add("kind", format!("unknown fact kind `{}`", input.kind.chars().take(64).collect::<String>()));
@@ -128,8 +135,9 @@ pub async fn validate_fact<C: ConnectionTrait>(db: &C, input: FactInput) -> Doma
     let mut participants = Vec::new();
     let mut seen_participants = HashSet::new();
     for (i, p) in input.participants.iter().enumerate() {
-        if !known_actors.contains(&p.actor_id) {
-            v.add(format!("participants[{i}].actor"), "no such actor");
+        let path = format!("participants[{i}].actor");
+        if !known_actors.contains(&p.actor_id) && !undecodable.contains(&path) {
+            v.add(path, "no such actor");
         }
         if kind.is_some() && !allowed_roles.iter().any(|r| r == p.role.as_str()) {
             v.add(
@@ -184,8 +192,10 @@ pub async fn validate_fact<C: ConnectionTrait>(db: &C, input: FactInput) -> Doma
     for (i, c) in input.citations.iter().enumerate() {
         let quote = rules::text(&mut v, &format!("citations[{i}].quote"), &c.quote, 1, MAX_QUOTE_CHARS);
         let mut location = None;
+        let source_path = format!("citations[{i}].source");
         match sources.get(&c.source_id) {
-            None => v.add(format!("citations[{i}].source"), "no such source"),
+            None if undecodable.contains(&source_path) => {}
+            None => v.add(source_path, "no such source"),
             Some(source) => {
                 if let (Some(snapshot), false) = (&source.snapshot, quote.is_empty()) {
                     match verify_quote(snapshot, &quote) {
@@ -199,7 +209,9 @@ pub async fn validate_fact<C: ConnectionTrait>(db: &C, input: FactInput) -> Doma
             }
         }
         for (field, id) in [("attributedTo", c.attributed_to), ("relayedFrom", c.relayed_from)] {
-            if id.is_some_and(|id| !known_actors.contains(&id)) {
+            if id.is_some_and(|id| !known_actors.contains(&id))
+                && !undecodable.contains(&format!("citations[{i}].{field}"))
+            {
                 v.add(format!("citations[{i}].{field}"), "no such actor");
             }
         }

@@ -83,6 +83,24 @@ impl IdempotencyKey {
         Ok(Claim::Replay(existing.response))
     }
 
+    /// The stored response of an earlier use of this key, without claiming it: lets a retry
+    /// return its first result even when the state the request was checked against has moved on.
+    pub async fn lookup<C: ConnectionTrait>(&self, db: &C) -> DomainResult<Option<String>> {
+        let existing = idempotency_key::Entity::find()
+            .filter(idempotency_key::Column::Principal.eq(self.principal.clone()))
+            .filter(idempotency_key::Column::Operation.eq(self.operation))
+            .filter(idempotency_key::Column::Key.eq(self.key.clone()))
+            .one(db)
+            .await?;
+        match existing {
+            None => Ok(None),
+            Some(row) if row.request_sha256 != self.request_sha256 => {
+                Err(DomainError::invalid("idempotencyKey", "was already used for a different request"))
+            }
+            Some(row) => Ok(Some(row.response)),
+        }
+    }
+
     /// Records the result the key stands for, in the same transaction.
     pub async fn complete<C: ConnectionTrait>(&self, txn: &C, response: &str) -> DomainResult<()> {
         idempotency_key::Entity::update_many()

@@ -26,6 +26,8 @@ pub async fn create_user<C: ConnectionTrait>(db: &C, input: NewUser) -> DomainRe
     let email = input.email.trim().to_lowercase();
     if email.len() > 254 || !email.validate_email() {
         violations.add("email", "must be a valid email address");
+    } else if email.ends_with(&format!("@{}", crate::auth::principal::EXTERNAL_ACCOUNT_DOMAIN)) {
+        violations.add("email", "is reserved for accounts of the external identity provider");
     }
     let name = input.display_name.trim();
     if name.is_empty() || name.chars().count() > 120 {

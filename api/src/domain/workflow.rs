@@ -256,6 +256,11 @@ pub async fn create_fact(
     idempotency: Option<IdempotencyKey>,
     supersedes: Option<(Uuid, i32)>,
 ) -> DomainResult<fact::Model> {
+    if let Some(key) = &idempotency {
+        if let Some(response) = key.lookup(db).await? {
+            return replayed_fact(db, &response).await;
+        }
+    }
     if let Some((old_id, expected_version)) = supersedes {
         let old = find_fact(db, principal, old_id).await?;
         check_version(&old, expected_version)?;
@@ -266,8 +271,7 @@ pub async fn create_fact(
     if let Some(key) = &idempotency {
         if let Claim::Replay(response) = key.claim(&txn).await? {
             txn.commit().await?;
-            let id = Uuid::parse_str(&response).map_err(|_| DomainError::Internal("bad idempotent response".into()))?;
-            return fact::Entity::find_by_id(id).one(db).await?.ok_or_else(|| DomainError::NotFound("fact".into()));
+            return replayed_fact(db, &response).await;
         }
     }
     let id = Uuid::now_v7();
@@ -281,6 +285,12 @@ pub async fn create_fact(
     }
     txn.commit().await?;
     Ok(created)
+}
+
+/// The fact an earlier use of an idempotency key created.
+async fn replayed_fact(db: &DatabaseConnection, response: &str) -> DomainResult<fact::Model> {
+    let id = Uuid::parse_str(response).map_err(|_| DomainError::Internal("bad idempotent response".into()))?;
+    fact::Entity::find_by_id(id).one(db).await?.ok_or_else(|| DomainError::NotFound("fact".into()))
 }
 
 /// Replaces the content of a draft or of a fact sent back for changes.

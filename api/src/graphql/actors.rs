@@ -42,6 +42,10 @@ impl Actor {
     async fn wikidata_qid(&self) -> Option<&str> {
         self.0.wikidata_qid.as_deref()
     }
+    /// Incremented by every change; `updateActor` must name the version it read.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
     /// Other names the actor is known by (lookup by name also matches these).
     async fn aliases(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
         Ok(loaders(ctx).aliases.load_one(self.0.id).await.map_err(loader_error)?.unwrap_or_default())

@@ -145,14 +145,18 @@ pub struct FactInput {
 }
 
 impl FactInput {
-    fn into_domain(self) -> Result<DomainFactInput> {
+    fn into_domain(self) -> DomainFactInput {
         let mut v = Violations::new();
         let mut id = |raw: &ID, type_name: &str, path: String| match ids::decode_uuid(raw, type_name, &path) {
             Ok(uuid) => Some(uuid),
-            Err(_) => {
-                v.add(path, format!("is not the id of a {type_name}"));
-                None
+            Err(crate::domain::DomainError::InvalidInput(found)) => {
+                for violation in found {
+                    v.add(violation.field, violation.message);
+                }
+                // A placeholder that matches nothing; the violation above stands for it.
+                Some(uuid::Uuid::nil())
             }
+            Err(_) => None,
         };
         let nil = uuid::Uuid::nil();
         let participants = self
@@ -183,8 +187,8 @@ impl FactInput {
                     .and_then(|a| id(a, ids::ACTOR, format!("citations[{i}].relayedFrom"))),
             })
             .collect();
-        v.into_result()?;
-        Ok(DomainFactInput {
+        DomainFactInput {
+            decode_violations: v.into_violations(),
             kind: self.kind,
             summary: self.summary,
             modality: self.modality,
@@ -195,7 +199,7 @@ impl FactInput {
             participants,
             qualifiers: self.qualifiers.into_iter().map(|q| DomainQualifier { key: q.key, value: q.value }).collect(),
             citations,
-        })
+        }
     }
 }
 
@@ -266,8 +270,16 @@ impl EditingMutation {
     ) -> Result<Source> {
         let principal = require_principal(ctx)?;
         let key = idempotency(principal, "createSource", idempotency_key, &input)?;
+        let mut decode_violations = Vec::new();
         let outlet = match &input.outlet {
-            Some(raw) => Some(ids::decode_uuid(raw, ids::ACTOR, "outlet")?),
+            Some(raw) => match ids::decode_uuid(raw, ids::ACTOR, "outlet") {
+                Ok(id) => Some(id),
+                Err(DomainError::InvalidInput(found)) => {
+                    decode_violations.extend(found);
+                    None
+                }
+                Err(error) => return Err(error.into()),
+            },
             None => None,
         };
         let domain = DomainSourceInput {
@@ -281,6 +293,7 @@ impl EditingMutation {
             language: input.language,
             archive_url: input.archive_url,
             snapshot: input.snapshot,
+            decode_violations,
         };
         Ok(Source(catalog::create_source(db(ctx), domain, principal.user_id, key).await?))
     }
@@ -295,7 +308,7 @@ impl EditingMutation {
     ) -> Result<Fact> {
         let principal = require_principal(ctx)?;
         let key = idempotency(principal, "createFact", idempotency_key, &input)?;
-        let input = input.into_domain()?;
+        let input = input.into_domain();
         Ok(Fact(workflow::create_fact(db(ctx), principal, input, key, None).await?))
     }
 
@@ -309,7 +322,7 @@ impl EditingMutation {
     ) -> Result<Fact> {
         let principal = require_principal(ctx)?;
         let id = fact_id(&id)?;
-        let input = input.into_domain()?;
+        let input = input.into_domain();
         Ok(Fact(workflow::update_fact(db(ctx), principal, id, expected_version, input).await?))
     }
 
@@ -375,7 +388,7 @@ impl EditingMutation {
         let principal = require_principal(ctx)?;
         let key = idempotency(principal, "supersedeFact", idempotency_key, &(&id, expected_version, &input))?;
         let id = fact_id(&id)?;
-        let input = input.into_domain()?;
+        let input = input.into_domain();
         Ok(Fact(workflow::create_fact(db(ctx), principal, input, key, Some((id, expected_version))).await?))
     }
 

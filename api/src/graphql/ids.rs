@@ -41,7 +41,8 @@ pub fn decode_any(id: &str, field: &str) -> DomainResult<(String, String)> {
 pub fn decode_uuid(id: &str, type_name: &str, field: &str) -> DomainResult<Uuid> {
     let (found, key) = decode_any(id, field)?;
     if found != type_name {
-        return Err(DomainError::invalid(field, format!("is not the id of a {type_name}")));
+        let article = if type_name.starts_with(['A', 'E', 'I', 'O', 'U']) { "an" } else { "a" };
+        return Err(DomainError::invalid(field, format!("is not the id of {article} {type_name}")));
     }
     Uuid::parse_str(&key).map_err(|_| DomainError::invalid(field, "is not a valid id"))
 }
