@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql_axum::GraphQLResponse;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::HeaderMap;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -72,8 +72,75 @@ async fn count_requests(State(state): State<AppState>, request: Request, next: N
     next.run(request).await
 }
 
-async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").title("Chancery GraphiQL").finish())
+/// GraphiQL. Operations are served over POST only: a GET carrying one (which a cross-site
+/// page could trigger) is refused.
+async fn graphiql(uri: axum::http::Uri) -> Response {
+    let carries_operation =
+        uri.query().is_some_and(|q| url::form_urlencoded::parse(q.as_bytes()).any(|(key, _)| key == "query"));
+    if carries_operation {
+        let mut response = http_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            "GraphQL operations must be sent with POST",
+        );
+        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    Html(GraphiQLSource::build().endpoint("/graphql").title("Chancery GraphiQL").finish()).into_response()
+}
+
+/// An error answered before GraphQL runs, in the GraphQL response shape.
+fn http_error(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+}
+
+/// Only JSON bodies are accepted: a form or text/plain POST (which a browser sends cross-site
+/// without a preflight) never runs a mutation.
+fn json_content_type(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .map(|media| media.trim().to_ascii_lowercase())
+        .is_some_and(|media| media == "application/json" || media == "application/graphql-response+json")
+}
+
+/// Reads the body (bounded by the body-limit layer: 413 beyond it) and parses one operation.
+async fn read_operation(headers: &HeaderMap, body: axum::body::Body) -> Result<async_graphql::Request, Response> {
+    if !json_content_type(headers) {
+        return Err(http_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "send GraphQL requests as application/json",
+        ));
+    }
+    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+            let mut too_large = false;
+            while let Some(current) = cause {
+                too_large |= current.is::<http_body_util::LengthLimitError>();
+                cause = current.source();
+            }
+            return Err(if too_large {
+                http_error(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", "the request body is too large")
+            } else {
+                http_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "the request body could not be read")
+            });
+        }
+    };
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(http_error(StatusCode::BAD_REQUEST, "BATCH_NOT_ALLOWED", "batched requests are not accepted"));
+    }
+    serde_json::from_slice::<async_graphql::Request>(&bytes).map_err(|_| {
+        http_error(
+            StatusCode::BAD_REQUEST,
+            BAD_USER_INPUT,
+            "the body must be a JSON object with `query` and optional `variables` and `operationName`",
+        )
+    })
 }
 
 /// The bearer token of a request: `None` without an Authorization header, `Some(Err)` when the
@@ -91,9 +158,13 @@ async fn graphql(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
-    request: GraphQLRequest,
-) -> GraphQLResponse {
-    let mut request = request.into_inner().data(Loaders::new(&state.db)).data(ClientAddress(peer.ip().to_string()));
+    body: axum::body::Body,
+) -> Response {
+    let request = match read_operation(&headers, body).await {
+        Ok(request) => request,
+        Err(response) => return response,
+    };
+    let mut request = request.data(Loaders::new(&state.db)).data(ClientAddress(peer.ip().to_string()));
     if let Some(token) = bearer_token(&headers) {
         let principal = match token {
             Ok(token) => authenticate(&state.db, &state.tokens, token).await,
@@ -106,7 +177,7 @@ async fn graphql(
                 let error: async_graphql::Error = ApiError::from(error).into();
                 let mut server_error = async_graphql::ServerError::new(error.message, None);
                 server_error.extensions = error.extensions;
-                return async_graphql::Response::from_errors(vec![server_error]).into();
+                return GraphQLResponse::from(async_graphql::Response::from_errors(vec![server_error])).into_response();
             }
         }
     }
@@ -119,7 +190,7 @@ async fn graphql(
             extensions.set("code", BAD_USER_INPUT);
         }
     }
-    response.into()
+    GraphQLResponse::from(response).into_response()
 }
 
 async fn healthz() -> &'static str {

@@ -1,0 +1,117 @@
+//! The HTTP boundary refuses what GraphQL must never see: operations over GET, non-JSON bodies
+//! (cross-site form posts), oversized bodies (before they are read whole) and batches — each
+//! with a clear code, and without touching the database.
+mod support;
+
+use entity::enums::UserRole;
+use serde_json::{json, Value};
+use support::{Backend, TestApp};
+
+const CREATE_ACTOR: &str = r#"mutation { createActor(input: {name: "Forged", kind: STATE}) { id } }"#;
+
+async fn refused(response: reqwest::Response, status: u16, code: &str) -> reqwest::header::HeaderMap {
+    assert_eq!(response.status(), status);
+    let headers = response.headers().clone();
+    let body: Value = response.json().await.expect("errors come back as JSON");
+    assert_eq!(body["errors"][0]["extensions"]["code"], code, "{body:#}");
+    assert!(body.get("data").is_none(), "nothing ran: {body:#}");
+    headers
+}
+
+async fn operations_over_get_are_refused_with_405_and_allow_post(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    let (_, token) = app.user_with_role(UserRole::Editor).await;
+    let before = app.row_count("actors").await;
+    for query in [CREATE_ACTOR, "{ factKinds { key } }"] {
+        let response = app
+            .client
+            .get(format!("{}/graphql", app.base_url))
+            .bearer_auth(&token)
+            .query(&[("query", query)])
+            .send()
+            .await
+            .unwrap();
+        let headers = refused(response, 405, "METHOD_NOT_ALLOWED").await;
+        assert_eq!(headers["allow"], "POST");
+    }
+    assert_eq!(app.row_count("actors").await, before);
+    let graphiql = app.client.get(format!("{}/graphql", app.base_url)).send().await.unwrap();
+    assert_eq!(graphiql.status(), 200, "GraphiQL itself is still served");
+}
+
+async fn bodies_that_are_not_json_are_refused_with_415(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    let (_, token) = app.user_with_role(UserRole::Editor).await;
+    let before = app.row_count("actors").await;
+    let body = json!({ "query": CREATE_ACTOR }).to_string();
+    for content_type in
+        [Some("text/plain"), Some("application/x-www-form-urlencoded"), Some("multipart/form-data"), None]
+    {
+        let mut request = app.client.post(format!("{}/graphql", app.base_url)).bearer_auth(&token).body(body.clone());
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        refused(request.send().await.unwrap(), 415, "UNSUPPORTED_MEDIA_TYPE").await;
+    }
+    assert_eq!(app.row_count("actors").await, before, "a cross-site form post creates nothing");
+    let accepted = app
+        .client
+        .post(format!("{}/graphql", app.base_url))
+        .header("content-type", "application/json; charset=utf-8")
+        .body(json!({ "query": "{ factKinds { key } }" }).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), 200);
+}
+
+async fn oversized_bodies_are_refused_with_413_whether_announced_or_streamed(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    let padding = "x".repeat(70 * 1024);
+    let body = json!({ "query": "{ factKinds { key } }", "variables": { "padding": padding } }).to_string();
+    let announced = app
+        .client
+        .post(format!("{}/graphql", app.base_url))
+        .header("content-type", "application/json")
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(announced.status(), 413);
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = body.into_bytes().chunks(4096).map(|c| Ok(c.to_vec())).collect();
+    let streamed = app
+        .client
+        .post(format!("{}/graphql", app.base_url))
+        .header("content-type", "application/json")
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(chunks)))
+        .send()
+        .await
+        .unwrap();
+    refused(streamed, 413, "PAYLOAD_TOO_LARGE").await;
+}
+
+async fn batches_and_malformed_bodies_are_refused_with_400(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    let (_, token) = app.user_with_role(UserRole::Editor).await;
+    let before = app.row_count("actors").await;
+    let batch = json!([{ "query": CREATE_ACTOR }, { "query": CREATE_ACTOR }]).to_string();
+    let post = |body: String| {
+        app.client
+            .post(format!("{}/graphql", app.base_url))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    refused(post(batch).await.unwrap(), 400, "BATCH_NOT_ALLOWED").await;
+    refused(post("{\"quer".into()).await.unwrap(), 400, "BAD_USER_INPUT").await;
+    refused(post("42".into()).await.unwrap(), 400, "BAD_USER_INPUT").await;
+    assert_eq!(app.row_count("actors").await, before);
+}
+
+backend_tests!(
+    operations_over_get_are_refused_with_405_and_allow_post,
+    bodies_that_are_not_json_are_refused_with_415,
+    oversized_bodies_are_refused_with_413_whether_announced_or_streamed,
+    batches_and_malformed_bodies_are_refused_with_400,
+);
