@@ -29,12 +29,17 @@ pub async fn build(database: &DatabaseConfig, serve: &ServeConfig) -> anyhow::Re
     let db = db::connect(database, &statements).await.context("connecting to the database")?;
     db::migrate(&db).await.context("applying migrations")?;
     let demo = if serve.demo { Some(load_demo(&db).await.context("loading the demo data")?) } else { None };
-    let limits = QueryLimits { introspection: serve.introspection, ..QueryLimits::default() };
+    let limits = QueryLimits {
+        introspection: serve.introspection,
+        max_depth: serve.max_query_depth as usize,
+        ..QueryLimits::default()
+    };
     let tokens = token_service(&serve.auth, &database.url)?;
     let services = SchemaServices { db: db.clone(), tokens: tokens.clone(), throttle: LoginThrottle::default() };
     let state = AppState {
         schema: build_schema(Some(services), limits),
         tokens,
+        cost_limits: serve.cost_limits(),
         db: db.clone(),
         statements: statements.clone(),
         requests: Arc::new(Default::default()),

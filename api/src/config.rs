@@ -156,8 +156,36 @@ pub struct ServeConfig {
     /// Serve introspection queries (disable in production if the schema should not be browsable).
     #[arg(long = "introspection", env = "CHANCERY_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
     pub introspection: bool,
+    /// Longest query text accepted, in bytes.
+    #[arg(long = "max-query-bytes", env = "CHANCERY_MAX_QUERY_BYTES", default_value_t = 16 * 1024)]
+    pub max_query_bytes: usize,
+    /// Most fields a query may select once its fragments are expanded.
+    #[arg(long = "max-query-fields", env = "CHANCERY_MAX_QUERY_FIELDS", default_value_t = 2_000)]
+    pub max_query_fields: u64,
+    /// Most aliased fields in a query (`__typename` included).
+    #[arg(long = "max-query-aliases", env = "CHANCERY_MAX_QUERY_ALIASES", default_value_t = 50)]
+    pub max_query_aliases: u64,
+    /// Deepest nesting of a query's selections.
+    #[arg(long = "max-query-depth", env = "CHANCERY_MAX_QUERY_DEPTH", default_value_t = 16)]
+    pub max_query_depth: u64,
+    /// Most directives on one selection.
+    #[arg(long = "max-query-directives", env = "CHANCERY_MAX_QUERY_DIRECTIVES", default_value_t = 4)]
+    pub max_query_directives: usize,
     #[command(flatten)]
     pub auth: AuthConfig,
+}
+
+impl ServeConfig {
+    /// The query cost limits this configuration sets.
+    pub fn cost_limits(&self) -> crate::graphql::cost::CostLimits {
+        crate::graphql::cost::CostLimits {
+            max_bytes: self.max_query_bytes,
+            max_fields: self.max_query_fields,
+            max_aliases: self.max_query_aliases,
+            max_depth: self.max_query_depth,
+            max_directives: self.max_query_directives,
+        }
+    }
 }
 
 /// Access tokens and the optional external identity provider.
@@ -205,6 +233,11 @@ impl Default for ServeConfig {
             request_timeout_secs: 30,
             shutdown_grace_secs: 20,
             introspection: true,
+            max_query_bytes: 16 * 1024,
+            max_query_fields: 2_000,
+            max_query_aliases: 50,
+            max_query_depth: 16,
+            max_query_directives: 4,
             auth: AuthConfig {
                 token_ttl_secs: 3600,
                 token_issuer: "chancery".into(),

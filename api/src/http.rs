@@ -33,6 +33,7 @@ use crate::graphql::ChancerySchema;
 pub struct AppState {
     pub schema: ChancerySchema,
     pub tokens: TokenService,
+    pub cost_limits: crate::graphql::cost::CostLimits,
     pub db: DatabaseConnection,
     pub statements: StatementCounter,
     pub requests: Arc<AtomicU64>,
@@ -164,6 +165,14 @@ async fn graphql(
         Ok(request) => request,
         Err(response) => return response,
     };
+    // Measured before async-graphql validates anything, so costly documents are cheap to refuse.
+    if let Err(rejection) = crate::graphql::cost::check(&request.query, state.cost_limits) {
+        let mut error = async_graphql::ServerError::new(rejection.to_string(), None);
+        let mut extensions = async_graphql::ErrorExtensionValues::default();
+        extensions.set("code", rejection.code());
+        error.extensions = Some(extensions);
+        return GraphQLResponse::from(async_graphql::Response::from_errors(vec![error])).into_response();
+    }
     let mut request = request.data(Loaders::new(&state.db)).data(ClientAddress(peer.ip().to_string()));
     if let Some(token) = bearer_token(&headers) {
         let principal = match token {

@@ -109,7 +109,43 @@ async fn batches_and_malformed_bodies_are_refused_with_400(backend: Backend) {
     assert_eq!(app.row_count("actors").await, before);
 }
 
+async fn costly_queries_are_refused_before_validation_each_with_its_code(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    let mut bomb = String::from("query { factKinds { ...F22 } }\nfragment F0 on FactKind { key label }\n");
+    for level in 1..=22 {
+        bomb.push_str(&format!("fragment F{level} on FactKind {{ ...F{} ...F{} }}\n", level - 1, level - 1));
+    }
+    assert!(bomb.len() < 1024, "a small document");
+    let aliases: String = (0..500).map(|i| format!("a{i}: __typename ")).collect();
+    let deep = format!("{{ {} }}", deep_selection(5));
+    let directives = "{ factKinds @include(if: true) @include(if: true) @include(if: true) @include(if: true) @include(if: true) { key } }";
+    let huge = format!("{{ factKinds {{ key }} }} # {}", "x".repeat(20 * 1024));
+    for (query, code) in [
+        (bomb.as_str(), "QUERY_TOO_COMPLEX"),
+        (&format!("{{ {aliases} }}"), "TOO_MANY_ALIASES"),
+        (deep.as_str(), "QUERY_TOO_DEEP"),
+        (directives, "TOO_MANY_DIRECTIVES"),
+        (huge.as_str(), "QUERY_TOO_LARGE"),
+    ] {
+        let body = app.graphql(query, json!({})).await;
+        let (found, message, _) = support::single_error(&body);
+        assert_eq!(found, code, "{message}");
+        assert!(message.contains("limit"), "the error says which limit was hit: {message}");
+    }
+    let ok = app.graphql("{ factKinds { key } }", json!({})).await;
+    assert!(ok.get("errors").is_none(), "the server keeps serving: {ok:#}");
+}
+
+fn deep_selection(levels: usize) -> String {
+    let mut inner = String::from("id");
+    for _ in 0..levels {
+        inner = format!("nodes {{ participants {{ actor {{ facts {{ {inner} }} }} }} }}");
+    }
+    format!("facts {{ {inner} }}")
+}
+
 backend_tests!(
+    costly_queries_are_refused_before_validation_each_with_its_code,
     operations_over_get_are_refused_with_405_and_allow_post,
     bodies_that_are_not_json_are_refused_with_415,
     oversized_bodies_are_refused_with_413_whether_announced_or_streamed,

@@ -3,6 +3,7 @@
 pub mod actors;
 pub mod auth;
 pub mod connection;
+pub mod cost;
 pub mod editing;
 pub mod error;
 pub mod facts;
