@@ -10,11 +10,8 @@ use chancery::graphql::ids;
 use futures_util::future::join_all;
 use sea_orm::EntityTrait;
 use serde_json::{json, Value};
-use support::{assert_bad_input, single_error, Backend, TestApp};
+use support::{assert_bad_input, single_error, Backend, TestApp, DEMO_SOURCE_URL};
 use tokio::sync::Barrier;
-
-const DEMO_SOURCE_URL: &str = "https://chattythat.news/putin-talks-to-new-syrian-leadership-kremlin-438343.html";
-const VISIT_QUOTE: &str = "It followed the first Russian diplomatic visit to Syria";
 
 const CREATE_FACT: &str = r#"
 mutation($input: FactInput!, $key: String) {
@@ -67,19 +64,7 @@ impl Newsroom {
     }
 
     fn input(&self, summary: &str) -> Value {
-        json!({
-            "kind": "diplomatic.visit",
-            "summary": summary,
-            "modality": "OCCURRED",
-            "occurredOn": "2025-01-01",
-            "occurredPrecision": "MONTH",
-            "participants": [
-                { "actor": self.russia, "role": "SUBJECT" },
-                { "actor": self.syria, "role": "OBJECT" },
-            ],
-            "qualifiers": [{ "key": "location", "value": "Damascus" }],
-            "citations": [{ "source": self.source, "quote": VISIT_QUOTE, "attribution": "DIRECT" }],
-        })
+        support::visit_input(&self.russia, &self.syria, &self.source, summary)
     }
 
     /// Sends every request at once (each from its own task, released together) as `token`;

@@ -10,15 +10,13 @@ use chancery::graphql::ids;
 use entity::enums::UserRole;
 use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
-use support::{assert_bad_input, single_error, Backend, TestApp};
+use support::{assert_bad_input, single_error, Backend, TestApp, DEMO_SOURCE_URL};
 
-const DEMO_SOURCE_URL: &str = "https://chattythat.news/putin-talks-to-new-syrian-leadership-kremlin-438343.html";
 const EDITOR_EMAIL: &str = "editor@demo.chancery";
 const EDITOR_PASSWORD: &str = "demo-editor-password";
 const REVIEWER_EMAIL: &str = "reviewer@demo.chancery";
 const REVIEWER_PASSWORD: &str = "demo-reviewer-password";
 /// A quote of the demo article.
-const VISIT_QUOTE: &str = "It followed the first Russian diplomatic visit to Syria";
 const DRAFT_SUMMARY: &str = "A Russian delegation visited Damascus.";
 const EDITED_SUMMARY: &str = "A Russian delegation led by Mikhail Bogdanov visited Damascus.";
 const CORRECTED_SUMMARY: &str = "A Russian delegation visited Damascus in January 2025 (corrected).";
@@ -266,19 +264,7 @@ impl Desk {
 
     /// A valid fact input: a visit, cited from the demo article.
     fn input(&self, summary: &str) -> Value {
-        json!({
-            "kind": "diplomatic.visit",
-            "summary": summary,
-            "modality": "OCCURRED",
-            "occurredOn": "2025-01-01",
-            "occurredPrecision": "MONTH",
-            "participants": [
-                { "actor": self.russia, "role": "SUBJECT" },
-                { "actor": self.syria, "role": "OBJECT" },
-            ],
-            "qualifiers": [{ "key": "location", "value": "Damascus" }],
-            "citations": [{ "source": self.source, "quote": VISIT_QUOTE, "attribution": "DIRECT" }],
-        })
+        support::visit_input(&self.russia, &self.syria, &self.source, summary)
     }
 
     async fn create_as(&self, token: &str, input: Value) -> Handle {

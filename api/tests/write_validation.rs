@@ -8,10 +8,8 @@ mod support;
 use chancery::domain::demo::ARTICLE;
 use chancery::graphql::ids;
 use serde_json::{json, Value};
-use support::{assert_bad_input, single_error, Backend, TestApp};
+use support::{assert_bad_input, single_error, Backend, TestApp, DEMO_SOURCE_URL, VISIT_QUOTE};
 
-const DEMO_SOURCE_URL: &str = "https://chattythat.news/putin-talks-to-new-syrian-leadership-kremlin-438343.html";
-const VISIT_QUOTE: &str = "It followed the first Russian diplomatic visit to Syria";
 const DRAFT_SUMMARY: &str = "A Russian delegation visited Damascus.";
 /// The Wikidata id of the actor each bench creates.
 const OBSERVATORY_QID: &str = "Q2382440";
@@ -99,19 +97,7 @@ impl Bench {
 
     /// A valid fact: the visit of the brief, cited from the demo article.
     fn visit(&self) -> Value {
-        json!({
-            "kind": "diplomatic.visit",
-            "summary": DRAFT_SUMMARY,
-            "modality": "OCCURRED",
-            "occurredOn": "2025-01-01",
-            "occurredPrecision": "MONTH",
-            "participants": [
-                { "actor": self.russia, "role": "SUBJECT" },
-                { "actor": self.syria, "role": "OBJECT" },
-            ],
-            "qualifiers": [{ "key": "location", "value": "Damascus" }],
-            "citations": [{ "source": self.source, "quote": VISIT_QUOTE, "attribution": "DIRECT" }],
-        })
+        support::visit_input(&self.russia, &self.syria, &self.source, DRAFT_SUMMARY)
     }
 
     /// The visit with `change` applied.

@@ -347,3 +347,25 @@ pub fn assert_bad_input(body: &Value, field: &str) {
         assert!(!text.contains(leak), "error leaks internals ({leak}): {body:#}");
     }
 }
+
+/// The demo article's URL (its source is in every demo database).
+pub const DEMO_SOURCE_URL: &str = "https://chattythat.news/putin-talks-to-new-syrian-leadership-kremlin-438343.html";
+/// A quote that is in the demo article.
+pub const VISIT_QUOTE: &str = "It followed the first Russian diplomatic visit to Syria";
+
+/// A valid fact input: a Russian visit to Syria, cited from the demo article.
+pub fn visit_input(russia: &str, syria: &str, source: &str, summary: &str) -> Value {
+    json!({
+        "kind": "diplomatic.visit",
+        "summary": summary,
+        "modality": "OCCURRED",
+        "occurredOn": "2025-01-01",
+        "occurredPrecision": "MONTH",
+        "participants": [
+            { "actor": russia, "role": "SUBJECT" },
+            { "actor": syria, "role": "OBJECT" },
+        ],
+        "qualifiers": [{ "key": "location", "value": "Damascus" }],
+        "citations": [{ "source": source, "quote": VISIT_QUOTE, "attribution": "DIRECT" }],
+    })
+}
