@@ -31,6 +31,7 @@ pub async fn build(database: &DatabaseConfig, serve: &ServeConfig) -> anyhow::Re
     let demo = if serve.demo { Some(load_demo(&db).await.context("loading the demo data")?) } else { None };
     let limits = QueryLimits {
         introspection: serve.introspection,
+        suggestions: serve.suggestions,
         max_depth: serve.max_query_depth as usize,
         ..QueryLimits::default()
     };
@@ -40,6 +41,9 @@ pub async fn build(database: &DatabaseConfig, serve: &ServeConfig) -> anyhow::Re
         schema: build_schema(Some(services), limits),
         tokens,
         cost_limits: serve.cost_limits(),
+        anonymous_introspection: serve.anonymous_introspection,
+        in_flight: Arc::new(tokio::sync::Semaphore::new(serve.max_in_flight)),
+        rate_limiter: Arc::new(crate::http::RateLimiter::new(serve.rate_limit_per_minute)),
         db: db.clone(),
         statements: statements.clone(),
         requests: Arc::new(Default::default()),

@@ -156,6 +156,21 @@ pub struct ServeConfig {
     /// Serve introspection queries (disable in production if the schema should not be browsable).
     #[arg(long = "introspection", env = "CHANCERY_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
     pub introspection: bool,
+    /// Serve introspection to callers without a token (off hides the schema from the public).
+    #[arg(long = "anonymous-introspection", env = "CHANCERY_ANONYMOUS_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
+    pub anonymous_introspection: bool,
+    /// Suggest field names in validation errors ("did you mean …").
+    #[arg(long = "suggestions", env = "CHANCERY_SUGGESTIONS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub suggestions: bool,
+    /// Origins allowed to call the API from a browser, comma-separated (empty: no CORS).
+    #[arg(long = "cors-origins", env = "CHANCERY_CORS_ORIGINS", default_value = "")]
+    pub cors_origins: String,
+    /// GraphQL requests served at once; beyond it the answer is 503 with Retry-After.
+    #[arg(long = "max-in-flight", env = "CHANCERY_MAX_IN_FLIGHT", default_value_t = 512)]
+    pub max_in_flight: usize,
+    /// GraphQL requests per minute per token (or per client address without one); 0 is no limit.
+    #[arg(long = "rate-limit-per-minute", env = "CHANCERY_RATE_LIMIT_PER_MINUTE", default_value_t = 1200)]
+    pub rate_limit_per_minute: u32,
     /// Longest query text accepted, in bytes.
     #[arg(long = "max-query-bytes", env = "CHANCERY_MAX_QUERY_BYTES", default_value_t = 16 * 1024)]
     pub max_query_bytes: usize,
@@ -233,6 +248,11 @@ impl Default for ServeConfig {
             request_timeout_secs: 30,
             shutdown_grace_secs: 20,
             introspection: true,
+            anonymous_introspection: true,
+            suggestions: true,
+            cors_origins: String::new(),
+            max_in_flight: 512,
+            rate_limit_per_minute: 1200,
             max_query_bytes: 16 * 1024,
             max_query_fields: 2_000,
             max_query_aliases: 50,

@@ -34,6 +34,9 @@ pub struct AppState {
     pub schema: ChancerySchema,
     pub tokens: TokenService,
     pub cost_limits: crate::graphql::cost::CostLimits,
+    pub anonymous_introspection: bool,
+    pub in_flight: Arc<tokio::sync::Semaphore>,
+    pub rate_limiter: Arc<RateLimiter>,
     pub db: DatabaseConnection,
     pub statements: StatementCounter,
     pub requests: Arc<AtomicU64>,
@@ -44,7 +47,10 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
     let x_request_id = header::HeaderName::from_static("x-request-id");
     Router::new()
         .route("/", get(|| async { Redirect::temporary("/graphql") }))
-        .route("/graphql", get(graphiql).post(graphql))
+        .route(
+            "/graphql",
+            get(graphiql).post(graphql).route_layer(middleware::from_fn_with_state(state.clone(), admit)),
+        )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -65,7 +71,82 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
             tracing::info_span!("request", request_id = %request_id, method = %request.method(), path = %request.uri().path())
         }))
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+        .layer(cors(&config.cors_origins))
         .with_state(state)
+}
+
+/// CORS for the configured origins only; none configured, no cross-origin browser access.
+fn cors(origins: &str) -> tower_http::cors::CorsLayer {
+    let allowed: Vec<HeaderValue> =
+        origins.split(',').map(str::trim).filter(|o| !o.is_empty()).filter_map(|o| o.parse().ok()).collect();
+    tower_http::cors::CorsLayer::new()
+        .allow_origin(allowed)
+        .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
+        .max_age(Duration::from_secs(600))
+}
+
+/// Fixed-window request counts per caller (token, else client address).
+#[derive(Debug)]
+pub struct RateLimiter {
+    per_minute: u32,
+    windows: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, u32)>>,
+}
+
+impl RateLimiter {
+    pub fn new(per_minute: u32) -> Self {
+        Self { per_minute, windows: Default::default() }
+    }
+
+    /// `Err(seconds until the window ends)` once the caller has used up its minute.
+    pub fn admit(&self, caller: &str) -> Result<(), u64> {
+        if self.per_minute == 0 {
+            return Ok(());
+        }
+        let now = std::time::Instant::now();
+        let window = Duration::from_secs(60);
+        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        if windows.len() > 100_000 {
+            windows.retain(|_, (start, _)| now.duration_since(*start) < window);
+        }
+        let entry = windows.entry(caller.to_owned()).or_insert((now, 0));
+        if now.duration_since(entry.0) >= window {
+            *entry = (now, 0);
+        }
+        if entry.1 >= self.per_minute {
+            return Err((window - now.duration_since(entry.0)).as_secs().max(1));
+        }
+        entry.1 += 1;
+        Ok(())
+    }
+}
+
+fn retry_after(mut response: Response, seconds: u64) -> Response {
+    if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+/// Admission to GraphQL: the caller's rate limit, then a place among the requests in flight.
+async fn admit(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    use sha2::{Digest, Sha256};
+    let caller = match request.headers().get(header::AUTHORIZATION) {
+        Some(value) => format!("token:{}", hex::encode(Sha256::digest(value.as_bytes()))),
+        None => {
+            let peer = request.extensions().get::<ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string());
+            format!("address:{}", peer.unwrap_or_default())
+        }
+    };
+    if let Err(seconds) = state.rate_limiter.admit(&caller) {
+        let response = http_error(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests; slow down");
+        return retry_after(response, seconds);
+    }
+    let Ok(_permit) = state.in_flight.clone().try_acquire_owned() else {
+        let response = http_error(StatusCode::SERVICE_UNAVAILABLE, "OVERLOADED", "the server is busy; retry shortly");
+        return retry_after(response, 1);
+    };
+    next.run(request).await
 }
 
 async fn count_requests(State(state): State<AppState>, request: Request, next: Next) -> Response {
@@ -189,6 +270,11 @@ async fn graphql(
                 return GraphQLResponse::from(async_graphql::Response::from_errors(vec![server_error])).into_response();
             }
         }
+    }
+    // A request with a token got here only if the token was good.
+    let anonymous = bearer_token(&headers).is_none();
+    if anonymous && !state.anonymous_introspection {
+        request = request.disable_introspection();
     }
     let mut response = state.schema.execute(request).await;
     // Errors raised by async-graphql itself (parse, validation, argument coercion) carry no

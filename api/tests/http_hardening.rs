@@ -151,3 +151,92 @@ backend_tests!(
     oversized_bodies_are_refused_with_413_whether_announced_or_streamed,
     batches_and_malformed_bodies_are_refused_with_400,
 );
+
+mod limits {
+    use super::support::{self, Backend, TestApp};
+    use crate::backend_tests;
+    use chancery::config::ServeConfig;
+    use entity::enums::UserRole;
+    use serde_json::{json, Value};
+
+    async fn post(app: &TestApp, token: Option<&str>, query: &str) -> reqwest::Response {
+        let mut request = app.client.post(format!("{}/graphql", app.base_url)).json(&json!({ "query": query }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap()
+    }
+
+    async fn callers_beyond_their_rate_get_429_with_retry_after(backend: Backend) {
+        let app = TestApp::spawn_with(
+            backend,
+            ServeConfig { demo: true, rate_limit_per_minute: 3, ..ServeConfig::default() },
+        )
+        .await;
+        // Signing in is one of the address's three requests this minute.
+        let (_, token) = app.user_with_role(UserRole::Editor).await;
+        for _ in 0..2 {
+            assert_eq!(post(&app, None, "{ factKinds { key } }").await.status(), 200);
+        }
+        let limited = post(&app, None, "{ factKinds { key } }").await;
+        assert_eq!(limited.status(), 429);
+        let seconds: u64 = limited.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=60).contains(&seconds));
+        let body: Value = limited.json().await.unwrap();
+        assert_eq!(body["errors"][0]["extensions"]["code"], "RATE_LIMITED");
+        assert_eq!(post(&app, Some(&token), "{ viewer { email } }").await.status(), 200, "a token has its own budget");
+    }
+
+    async fn requests_beyond_the_in_flight_cap_get_503_with_retry_after(backend: Backend) {
+        let app =
+            TestApp::spawn_with(backend, ServeConfig { demo: true, max_in_flight: 0, ..ServeConfig::default() }).await;
+        let refused = post(&app, None, "{ factKinds { key } }").await;
+        assert_eq!(refused.status(), 503);
+        assert_eq!(refused.headers()["retry-after"], "1");
+        let health = app.client.get(format!("{}/healthz", app.base_url)).send().await.unwrap();
+        assert_eq!(health.status(), 200, "health checks are never shed");
+    }
+
+    async fn introspection_and_suggestions_can_be_switched_off_for_the_public(backend: Backend) {
+        let app = TestApp::spawn_with(
+            backend,
+            ServeConfig { demo: true, anonymous_introspection: false, suggestions: false, ..ServeConfig::default() },
+        )
+        .await;
+        let (_, token) = app.user_with_role(UserRole::Editor).await;
+        let anonymous = app.graphql("{ __schema { queryType { name } } }", json!({})).await;
+        assert_eq!(anonymous["data"]["__schema"], Value::Null, "the schema is hidden from the public: {anonymous:#}");
+        let signed_in = app.ok_as(&token, "{ __schema { queryType { name } } }", json!({})).await;
+        assert_eq!(signed_in["__schema"]["queryType"]["name"], "Query");
+        let typo = app.graphql("{ factKind { key } }", json!({})).await;
+        let (_, message, _) = support::single_error(&typo);
+        assert!(!message.contains("Did you mean"), "no suggestions: {message}");
+    }
+
+    async fn only_configured_origins_get_cors_headers(backend: Backend) {
+        let app = TestApp::spawn_with(
+            backend,
+            ServeConfig { cors_origins: "https://frontend.example".into(), ..ServeConfig::default() },
+        )
+        .await;
+        let preflight = |origin: &'static str| {
+            app.client
+                .request(reqwest::Method::OPTIONS, format!("{}/graphql", app.base_url))
+                .header("origin", origin)
+                .header("access-control-request-method", "POST")
+                .header("access-control-request-headers", "content-type")
+                .send()
+        };
+        let allowed = preflight("https://frontend.example").await.unwrap();
+        assert_eq!(allowed.headers()["access-control-allow-origin"], "https://frontend.example");
+        let other = preflight("https://evil.example").await.unwrap();
+        assert!(other.headers().get("access-control-allow-origin").is_none());
+    }
+
+    backend_tests!(
+        callers_beyond_their_rate_get_429_with_retry_after,
+        requests_beyond_the_in_flight_cap_get_503_with_retry_after,
+        introspection_and_suggestions_can_be_switched_off_for_the_public,
+        only_configured_origins_get_cors_headers,
+    );
+}

@@ -50,11 +50,12 @@ pub struct QueryLimits {
     pub max_depth: usize,
     pub max_complexity: usize,
     pub introspection: bool,
+    pub suggestions: bool,
 }
 
 impl Default for QueryLimits {
     fn default() -> Self {
-        Self { max_depth: 16, max_complexity: 5_000, introspection: true }
+        Self { max_depth: 16, max_complexity: 5_000, introspection: true, suggestions: true }
     }
 }
 
@@ -65,6 +66,9 @@ pub fn build_schema(services: Option<SchemaServices>, limits: QueryLimits) -> Ch
         .limit_complexity(limits.max_complexity);
     if !limits.introspection {
         builder = builder.disable_introspection();
+    }
+    if !limits.suggestions {
+        builder = builder.disable_suggestions();
     }
     if let Some(services) = services {
         builder = builder.data(services.db).data(services.tokens).data(services.throttle);
