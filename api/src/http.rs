@@ -70,9 +70,41 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
                 .to_owned();
             tracing::info_span!("request", request_id = %request_id, method = %request.method(), path = %request.uri().path())
         }))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_response))
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
         .layer(cors(&config.cors_origins))
         .with_state(state)
+}
+
+/// A panic anywhere below the router is answered like any internal error: INTERNAL with an
+/// error id that the log carries with the panic message; the message itself is never sent,
+/// and the server goes on serving.
+pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let detail = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic without a message");
+    let error_id = uuid::Uuid::now_v7();
+    tracing::error!(%error_id, panic = %detail, "request handler panicked");
+    let body = serde_json::json!({ "errors": [{
+        "message": "internal error; quote the error id when reporting it",
+        "extensions": { "code": "INTERNAL", "errorId": error_id.to_string() },
+    }] });
+    (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn a_panic_is_answered_as_internal_without_its_message() {
+        let response = super::panic_response(Box::new(String::from("index out of bounds at /src/secret.rs:12")));
+        assert_eq!(response.status(), 500);
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        assert!(text.contains("\"INTERNAL\"") && text.contains("errorId"), "{text}");
+        assert!(!text.contains("secret") && !text.contains(".rs"), "{text}");
+    }
 }
 
 /// CORS for the configured origins only; none configured, no cross-origin browser access.
@@ -282,7 +314,14 @@ async fn graphql(
     for error in &mut response.errors {
         let extensions = error.extensions.get_or_insert_with(Default::default);
         if extensions.get("code").is_none() {
-            extensions.set("code", BAD_USER_INPUT);
+            let code = if error.message.starts_with("Query is too complex") {
+                "QUERY_TOO_COMPLEX"
+            } else if error.message.starts_with("Query is nested too deep") {
+                "QUERY_TOO_DEEP"
+            } else {
+                BAD_USER_INPUT
+            };
+            extensions.set("code", code);
         }
     }
     GraphQLResponse::from(response).into_response()

@@ -136,6 +136,18 @@ async fn costly_queries_are_refused_before_validation_each_with_its_code(backend
     assert!(ok.get("errors").is_none(), "the server keeps serving: {ok:#}");
 }
 
+async fn lists_weigh_by_their_page_size_in_the_complexity_limit(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    let fields = "id summary kind { key } occurred { text } participants { role actor { name } }";
+    let one_page = format!("{{ facts(first: 100) {{ nodes {{ {fields} }} }} }}");
+    assert!(app.graphql(&one_page, json!({})).await.get("errors").is_none(), "a full page is fine");
+    let nested = format!(
+        "{{ actors(first: 100) {{ nodes {{ facts(first: 100) {{ nodes {{ {fields} citations {{ quote }} }} }} }} }} }}"
+    );
+    let (code, message, _) = support::single_error(&app.graphql(&nested, json!({})).await);
+    assert_eq!(code, "QUERY_TOO_COMPLEX", "{message}");
+}
+
 fn deep_selection(levels: usize) -> String {
     let mut inner = String::from("id");
     for _ in 0..levels {
@@ -146,6 +158,7 @@ fn deep_selection(levels: usize) -> String {
 
 backend_tests!(
     costly_queries_are_refused_before_validation_each_with_its_code,
+    lists_weigh_by_their_page_size_in_the_complexity_limit,
     operations_over_get_are_refused_with_405_and_allow_post,
     bodies_that_are_not_json_are_refused_with_415,
     oversized_bodies_are_refused_with_413_whether_announced_or_streamed,

@@ -51,6 +51,7 @@ impl Actor {
         Ok(loaders(ctx).aliases.load_one(self.0.id).await.map_err(loader_error)?.unwrap_or_default())
     }
     /// Facts this actor takes part in, as a connection (same arguments as `Query.facts`).
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn facts(
         &self,
@@ -119,6 +120,7 @@ pub struct ActorQuery;
 #[Object]
 impl ActorQuery {
     /// Actors matching `filter`, sorted by name.
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
     async fn actors(
         &self,
         ctx: &Context<'_>,

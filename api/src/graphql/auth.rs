@@ -108,6 +108,7 @@ impl ViewerQuery {
     }
 
     /// The caller's own facts in every status, most recently changed first.
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
     async fn my_facts(
         &self,
         ctx: &Context<'_>,

@@ -37,3 +37,11 @@ pub fn page_request(
 ) -> DomainResult<PageRequest> {
     PageRequest::new(first, after, last, before)
 }
+
+/// The complexity of a connection field: its children's cost once per item it may return, so
+/// a page of 100 costs a hundred times what one item costs (and nested pages multiply).
+pub fn page_cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    let size = first.or(last).unwrap_or(crate::domain::pagination::DEFAULT_PAGE_SIZE);
+    let size = size.clamp(1, crate::domain::pagination::MAX_PAGE_SIZE) as usize;
+    size.saturating_mul(child_complexity).saturating_add(1)
+}

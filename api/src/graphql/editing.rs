@@ -413,6 +413,7 @@ pub struct ReviewQuery;
 impl ReviewQuery {
     /// Reviewers and admins: facts waiting for review, oldest first. Each fact's
     /// `changesSinceLastReview` shows what to look at.
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
     async fn review_queue(
         &self,
         ctx: &Context<'_>,

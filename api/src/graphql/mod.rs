@@ -55,7 +55,7 @@ pub struct QueryLimits {
 
 impl Default for QueryLimits {
     fn default() -> Self {
-        Self { max_depth: 16, max_complexity: 5_000, introspection: true, suggestions: true }
+        Self { max_depth: 16, max_complexity: 20_000, introspection: true, suggestions: true }
     }
 }
 

@@ -76,6 +76,7 @@ impl Source {
         self.0.snapshot_sha256.as_deref()
     }
     /// Facts citing this source, as a connection (same arguments as `Query.facts`).
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn facts(
         &self,
@@ -140,6 +141,7 @@ pub struct SourceQuery;
 #[Object]
 impl SourceQuery {
     /// Sources, newest first.
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
     async fn sources(
         &self,
         ctx: &Context<'_>,
