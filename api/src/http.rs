@@ -287,7 +287,10 @@ async fn graphql(
         return GraphQLResponse::from(async_graphql::Response::from_errors(vec![error])).into_response();
     }
     let mut request = request.data(Loaders::new(&state.db)).data(ClientAddress(peer.ip().to_string()));
-    if let Some(token) = bearer_token(&headers) {
+    let token = bearer_token(&headers);
+    // A request with a token gets past the next block only if the token was good.
+    let anonymous = token.is_none();
+    if let Some(token) = token {
         let principal = match token {
             Ok(token) => authenticate(&state.db, &state.tokens, token).await,
             Err(()) => Err(crate::domain::DomainError::Unauthenticated),
@@ -303,8 +306,6 @@ async fn graphql(
             }
         }
     }
-    // A request with a token got here only if the token was good.
-    let anonymous = bearer_token(&headers).is_none();
     if anonymous && !state.anonymous_introspection {
         request = request.disable_introspection();
     }

@@ -184,9 +184,8 @@ impl TokenService {
             return Err(reject("not a three-part JWS"));
         }
         let header = decode_header(token).map_err(|e| TokenRejected(format!("header: {e}")))?;
-        if header.typ.as_deref().map(str::to_ascii_lowercase).as_deref() != Some(TOKEN_TYPE)
-            && header.typ.as_deref().map(str::to_ascii_lowercase).as_deref() != Some("application/at+jwt")
-        {
+        let typ = header.typ.as_deref().map(str::to_ascii_lowercase);
+        if !matches!(typ.as_deref(), Some(TOKEN_TYPE | "application/at+jwt")) {
             return Err(reject("wrong `typ`"));
         }
         // The algorithm is decided by which key the token names, never by its header alone.

@@ -8,11 +8,9 @@ use std::time::Duration;
 
 use migration::MigratorTrait;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DbErr};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 
 use crate::config::DatabaseConfig;
-
-pub use sea_orm::DatabaseBackend as Backend;
 
 /// Counts the SQL statements the application executes; exported as a metric and used by the
 /// tests that prove a page of facts costs a fixed number of statements.
@@ -63,9 +61,4 @@ pub async fn connect(config: &DatabaseConfig, counter: &StatementCounter) -> Res
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     migration::Migrator::up(db, None).await
-}
-
-/// The backend behind a connection, refusing the ones Chancery does not support.
-pub fn backend(db: &DatabaseConnection) -> DatabaseBackend {
-    db.get_database_backend()
 }

@@ -6,7 +6,6 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     TransactionTrait,
 };
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::idempotency::{Claim, IdempotencyKey};
@@ -219,7 +218,7 @@ pub async fn create_source(
         }
     }
     let at = now();
-    let inserted = source::Entity::insert(source::ActiveModel {
+    source::Entity::insert(source::ActiveModel {
         id: Set(Uuid::now_v7()),
         canonical_url: Set(canonical.clone()),
         url: Set(input.url.trim().to_owned()),
@@ -231,7 +230,7 @@ pub async fn create_source(
         retrieved_at: Set(retrieved_at),
         language: Set(language),
         archive_url: Set(archive_url),
-        snapshot_sha256: Set(snapshot.as_ref().map(|s| hex::encode(Sha256::digest(s.as_bytes())))),
+        snapshot_sha256: Set(snapshot.as_deref().map(super::sha256_hex)),
         snapshot: Set(snapshot),
         created_by: Set(Some(created_by)),
         version: Set(1),
@@ -241,7 +240,6 @@ pub async fn create_source(
     .on_conflict(sea_orm::sea_query::OnConflict::column(source::Column::CanonicalUrl).do_nothing().to_owned())
     .exec_without_returning(&txn)
     .await?;
-    let _ = inserted;
     // Whether this call or an earlier one created it, the source under this URL is the answer.
     let stored = source::Entity::find()
         .filter(source::Column::CanonicalUrl.eq(canonical))

@@ -14,12 +14,13 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::actors::find_by_name;
+use super::fact_input::quote_digest;
 use super::facts::refresh_search_document;
 use super::history::{append_revision, RevisionAction};
 use super::quotes::verify_quote;
 use super::urls::canonicalize_url;
-use super::{fold, now, DomainError, DomainResult};
-use crate::auth::passwords::hash_password;
+use super::users::{create_user, NewUser};
+use super::{fold, now, sha256_hex, DomainError, DomainResult};
 
 /// The article the project started from, shipped inside the binary.
 pub const ARTICLE: &str = include_str!("../../demo/putin-al-sharaa-call.txt");
@@ -429,10 +430,6 @@ fn demo_uuid(name: &str) -> Uuid {
     uuid::Builder::from_unix_timestamp_millis(CALL_MILLIS, &bits).into_uuid()
 }
 
-fn sha256_hex(text: &str) -> String {
-    hex::encode(Sha256::digest(text.as_bytes()))
-}
-
 async fn ensure_user<C: sea_orm::ConnectionTrait>(
     db: &C,
     email: &str,
@@ -444,23 +441,11 @@ async fn ensure_user<C: sea_orm::ConnectionTrait>(
     if let Some(found) = user::Entity::find().filter(user::Column::Email.eq(email)).one(db).await? {
         return Ok(found.id);
     }
-    let id = Uuid::now_v7();
-    let at = now();
-    user::ActiveModel {
-        id: Set(id),
-        email: Set(email.to_owned()),
-        display_name: Set(name.to_owned()),
-        role: Set(role),
-        password_hash: Set(hash_password(password)?),
-        active: Set(true),
-        token_version: Set(0),
-        created_at: Set(at),
-        updated_at: Set(at),
-    }
-    .insert(db)
-    .await?;
+    let new_user =
+        NewUser { email: email.to_owned(), display_name: name.to_owned(), role, password: password.to_owned() };
+    let created = create_user(db, new_user).await?;
     report.users_created += 1;
-    Ok(id)
+    Ok(created.id)
 }
 
 async fn ensure_actor<C: sea_orm::ConnectionTrait>(
@@ -640,7 +625,7 @@ async fn create_fact<C: sea_orm::ConnectionTrait>(
             fact_id: Set(id),
             source_id: Set(source_id),
             quote: Set(cite.quote.to_owned()),
-            quote_sha256: Set(sha256_hex(cite.quote)),
+            quote_sha256: Set(quote_digest(cite.quote)),
             attributed_to_id: Set(attributed_to),
             attribution: Set(cite.attribution),
             relayed_from_id: Set(relayed_from),

@@ -7,7 +7,6 @@ use chrono::NaiveDate;
 use entity::enums::{Attribution, DatePrecision, Modality, ParticipantRole};
 use entity::{actor, citation, fact_kind, fact_participant, fact_qualifier, source};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::kinds::string_list;
@@ -238,6 +237,12 @@ pub async fn validate_fact<C: ConnectionTrait>(db: &C, input: FactInput) -> Doma
     })
 }
 
+/// The digest that makes a quote unique per fact and source: two renderings of the same words
+/// (curly or straight quotes, dashes, white space) are the same quote.
+pub fn quote_digest(quote: &str) -> String {
+    super::sha256_hex(&normalize_quote(quote))
+}
+
 /// Replaces a fact's participants, qualifiers and citations.
 pub async fn write_parts<C: ConnectionTrait>(db: &C, fact_id: Uuid, input: &ValidFactInput) -> DomainResult<()> {
     fact_participant::Entity::delete_many().filter(fact_participant::Column::FactId.eq(fact_id)).exec(db).await?;
@@ -275,7 +280,7 @@ pub async fn write_parts<C: ConnectionTrait>(db: &C, fact_id: Uuid, input: &Vali
             id: Set(Uuid::now_v7()),
             fact_id: Set(fact_id),
             source_id: Set(c.input.source_id),
-            quote_sha256: Set(hex::encode(Sha256::digest(normalize_quote(&c.quote).as_bytes()))),
+            quote_sha256: Set(quote_digest(&c.quote)),
             quote: Set(c.quote.clone()),
             attributed_to_id: Set(c.input.attributed_to),
             attribution: Set(c.input.attribution),

@@ -5,7 +5,6 @@
 use entity::idempotency_key;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-use sha2::{Digest, Sha256};
 
 use super::{now, DomainError, DomainResult};
 
@@ -38,12 +37,7 @@ impl IdempotencyKey {
                 format!("must be 1 to {MAX_KEY_LENGTH} printable characters"),
             ));
         }
-        Ok(Self {
-            principal,
-            operation,
-            key: key.to_owned(),
-            request_sha256: hex::encode(Sha256::digest(request.as_bytes())),
-        })
+        Ok(Self { principal, operation, key: key.to_owned(), request_sha256: super::sha256_hex(request) })
     }
 
     /// Claims the key inside the creating transaction (its first write).

@@ -20,6 +20,12 @@ pub mod workflow;
 
 pub use error::{DomainError, DomainResult, FieldViolation, Violations};
 
+/// SHA-256 of `text`, hex-encoded: snapshot digests, quote digests, request fingerprints.
+pub fn sha256_hex(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
 /// Case-folds a name or alias for case-insensitive lookup.
 pub fn fold(text: &str) -> String {
     text.trim().to_lowercase()
