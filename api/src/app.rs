@@ -138,22 +138,42 @@ pub fn into_service(
 }
 
 /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish within the grace period.
+/// Past it the process ends anyway: requests still running are abandoned, and their open
+/// transactions, never committed, are rolled back by the database when the connections close.
 pub async fn serve(app: App, listener: TcpListener, grace: Duration) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut stop_rx_for_server = stop_rx.clone();
     let server = axum::serve(listener, into_service(app.router)).with_graceful_shutdown(async move {
         let _ = stop_rx_for_server.wait_for(|stop| *stop).await;
     });
-    let server = tokio::spawn(async move { server.await });
-    shutdown_signal().await;
+    let mut server = tokio::spawn(async move { server.await });
+    tokio::select! {
+        _ = shutdown_signal() => {}
+        result = &mut server => {
+            result.context("server task")?.context("server")?;
+            return Ok(());
+        }
+    }
+    let started = std::time::Instant::now();
     tracing::info!(grace_secs = grace.as_secs(), "shutting down: finishing in-flight requests");
     let _ = stop_tx.send(true);
-    match tokio::time::timeout(grace, server).await {
-        Ok(result) => result.context("server task")?.context("server")?,
-        Err(_) => tracing::warn!("grace period elapsed with requests still in flight"),
+    match tokio::time::timeout(grace, &mut server).await {
+        Ok(result) => {
+            result.context("server task")?.context("server")?;
+            // Every request has finished, so every connection is back in the pool.
+            let remaining = grace.saturating_sub(started.elapsed()).max(Duration::from_secs(1));
+            if tokio::time::timeout(remaining, app.db.close()).await.is_err() {
+                tracing::warn!("the database pool did not close in time");
+            }
+        }
+        Err(_) => {
+            // Closing the pool would wait for the abandoned requests' connections: skip it.
+            tracing::warn!("grace period elapsed with requests still in flight; abandoning them");
+            server.abort();
+        }
     }
-    app.db.close().await.context("closing the database")?;
     drop(stop_rx);
+    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "stopped");
     Ok(())
 }
 

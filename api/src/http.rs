@@ -16,7 +16,6 @@ use axum::Router;
 use sea_orm::DatabaseConnection;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::principal::authenticate;
@@ -56,10 +55,7 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
         .route("/metrics", get(metrics))
         .layer(middleware::from_fn_with_state(state.clone(), count_requests))
         .layer(RequestBodyLimitLayer::new(config.body_limit_bytes))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            Duration::from_secs(config.request_timeout_secs),
-        ))
+        .layer(middleware::from_fn_with_state(Duration::from_secs(config.request_timeout_secs), time_limit))
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
             let request_id = request
@@ -179,6 +175,19 @@ async fn admit(State(state): State<AppState>, request: Request, next: Next) -> R
         return retry_after(response, 1);
     };
     next.run(request).await
+}
+
+/// Answers 503 TIMEOUT when a request runs past its time. The handler's future is dropped
+/// there, so an open transaction is rolled back: a timed-out write leaves nothing behind.
+async fn time_limit(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(limit_secs = limit.as_secs(), "request timed out");
+            let message = format!("the request took longer than the server allows ({} s)", limit.as_secs());
+            http_error(StatusCode::SERVICE_UNAVAILABLE, crate::graphql::error::TIMEOUT, &message)
+        }
+    }
 }
 
 async fn count_requests(State(state): State<AppState>, request: Request, next: Next) -> Response {

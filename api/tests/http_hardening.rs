@@ -79,8 +79,10 @@ async fn oversized_bodies_are_refused_with_413_whether_announced_or_streamed(bac
         .unwrap();
     assert_eq!(announced.status(), 413);
     let chunks: Vec<Result<Vec<u8>, std::io::Error>> = body.into_bytes().chunks(4096).map(|c| Ok(c.to_vec())).collect();
-    let streamed = app
-        .client
+    // A connection of its own: the server closes the one it refused a body on, and a pooled
+    // connection could be that one.
+    let fresh = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+    let streamed = fresh
         .post(format!("{}/graphql", app.base_url))
         .header("content-type", "application/json")
         .body(reqwest::Body::wrap_stream(futures_util::stream::iter(chunks)))

@@ -62,3 +62,76 @@ pub async fn connect(config: &DatabaseConfig, counter: &StatementCounter) -> Res
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     migration::Migrator::up(db, None).await
 }
+
+/// What a failed database call means for the caller, whichever backend raised it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbFailure {
+    /// The store cannot be reached right now (down, restarting, pool exhausted, SQLite busy):
+    /// the same request may succeed when retried.
+    Unavailable,
+    /// The statement ran longer than the configured `statement_timeout`.
+    StatementTimeout,
+    /// Anything else: a bug or a broken invariant, reported as internal.
+    Other,
+}
+
+/// Classifies a database error without looking at its text.
+pub fn classify(error: &DbErr) -> DbFailure {
+    use sea_orm::RuntimeErr;
+    let sqlx_error = match error {
+        DbErr::ConnectionAcquire(_) => return DbFailure::Unavailable,
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
+        DbErr::Conn(_) => return DbFailure::Unavailable,
+        _ => return DbFailure::Other,
+    };
+    use sea_orm::sqlx::Error;
+    match sqlx_error.as_ref() {
+        Error::Io(_) | Error::Tls(_) | Error::Protocol(_) | Error::PoolTimedOut | Error::PoolClosed => {
+            DbFailure::Unavailable
+        }
+        Error::Database(db_error) => classify_code(db_error.code().as_deref().unwrap_or_default()),
+        _ => DbFailure::Other,
+    }
+}
+
+/// SQLSTATE (Postgres) or result code (SQLite) to failure.
+fn classify_code(code: &str) -> DbFailure {
+    match code {
+        // query_canceled: what statement_timeout raises.
+        "57014" => DbFailure::StatementTimeout,
+        // admin_shutdown, crash_shutdown, cannot_connect_now, and the connection_exception class.
+        "57P01" | "57P02" | "57P03" => DbFailure::Unavailable,
+        c if c.starts_with("08") => DbFailure::Unavailable,
+        // serialization_failure and deadlock_detected: the transaction was rolled back; a retry may pass.
+        "40001" | "40P01" => DbFailure::Unavailable,
+        // SQLITE_BUSY and SQLITE_LOCKED with their extended codes (SQLSTATEs are five characters,
+        // SQLite codes at most four digits), after busy_timeout ran out.
+        c if c.len() < 5 && c.parse::<u32>().is_ok_and(|n| n & 0xff == 5 || n & 0xff == 6) => DbFailure::Unavailable,
+        _ => DbFailure::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlstates_and_sqlite_codes_map_to_what_the_caller_can_do() {
+        assert_eq!(classify_code("57014"), DbFailure::StatementTimeout);
+        assert_eq!(classify_code("57P01"), DbFailure::Unavailable);
+        assert_eq!(classify_code("08006"), DbFailure::Unavailable);
+        assert_eq!(classify_code("5"), DbFailure::Unavailable);
+        assert_eq!(classify_code("517"), DbFailure::Unavailable);
+        assert_eq!(classify_code("262"), DbFailure::Unavailable);
+        assert_eq!(classify_code("23505"), DbFailure::Other);
+        assert_eq!(classify_code("2067"), DbFailure::Other);
+        assert_eq!(classify_code(""), DbFailure::Other);
+        assert_eq!(
+            classify(&DbErr::ConnectionAcquire(sea_orm::error::ConnAcquireErr::Timeout)),
+            DbFailure::Unavailable
+        );
+        assert_eq!(classify(&DbErr::RecordNotFound("x".into())), DbFailure::Other);
+    }
+}

@@ -15,14 +15,41 @@ pub const FORBIDDEN: &str = "FORBIDDEN";
 pub const INTERNAL: &str = "INTERNAL";
 pub const INVALID_TRANSITION: &str = "INVALID_TRANSITION";
 pub const RATE_LIMITED: &str = "RATE_LIMITED";
+pub const UNAVAILABLE: &str = "UNAVAILABLE";
+pub const TIMEOUT: &str = "TIMEOUT";
+
+/// Seconds a client is told to wait before retrying when the database is unavailable.
+const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 2;
 
 fn internal(detail: &dyn std::fmt::Display) -> async_graphql::Error {
+    masked(detail, INTERNAL, "internal error; quote the error id when reporting it")
+}
+
+/// An error whose detail goes to the log under a fresh id; the client gets the code and the id.
+fn masked(detail: &dyn std::fmt::Display, code: &'static str, message: &str) -> async_graphql::Error {
     let error_id = uuid::Uuid::now_v7();
-    tracing::error!(%error_id, error = %detail, "internal error");
-    async_graphql::Error::new("internal error; quote the error id when reporting it").extend_with(|_, ext| {
-        ext.set("code", INTERNAL);
+    if code == INTERNAL {
+        tracing::error!(%error_id, error = %detail, "internal error");
+    } else {
+        tracing::warn!(%error_id, error = %detail, code, "database error");
+    }
+    async_graphql::Error::new(message).extend_with(|_, ext| {
+        ext.set("code", code);
         ext.set("errorId", error_id.to_string());
+        if code == UNAVAILABLE {
+            ext.set("retryAfter", UNAVAILABLE_RETRY_AFTER_SECS);
+        }
     })
+}
+
+/// A database error, masked: what the client may do about it, never what the database said.
+fn database_error(error: &sea_orm::DbErr) -> async_graphql::Error {
+    use crate::db::DbFailure;
+    match crate::db::classify(error) {
+        DbFailure::Unavailable => masked(error, UNAVAILABLE, "the database is unavailable; retry shortly"),
+        DbFailure::StatementTimeout => masked(error, TIMEOUT, "the query took longer than the server allows"),
+        DbFailure::Other => internal(error),
+    }
 }
 
 /// A GraphQL-ready error. It deliberately has no `Display`: async-graphql converts anything
@@ -96,12 +123,16 @@ fn to_graphql(error: DomainError) -> async_graphql::Error {
             }),
             DomainError::Unauthenticated => coded("the request needs a valid access token".into(), UNAUTHENTICATED),
             DomainError::Forbidden(message) => coded(message, FORBIDDEN),
-            error @ (DomainError::Database(_) | DomainError::Internal(_)) => internal(&error),
+            DomainError::Database(error) => database_error(&error),
+            error @ DomainError::Internal(_) => internal(&error),
         }
     }
 }
 
 /// A DataLoader failure: always internal (the loaders only fail when the database does).
 pub fn loader_error(error: Arc<DomainError>) -> ApiError {
-    ApiError(internal(&error))
+    match error.as_ref() {
+        DomainError::Database(db_error) => ApiError(database_error(db_error)),
+        other => ApiError(internal(other)),
+    }
 }

@@ -3,6 +3,8 @@
 //! Postgres database cloned from a migrated template when `TEST_DATABASE_URL` is set.
 #![allow(dead_code)]
 
+pub mod faults;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chancery::config::{DatabaseConfig, ServeConfig};
@@ -109,11 +111,21 @@ pub struct TestDatabase {
 }
 
 enum Cleanup {
+    /// A database the test made some other way (a private Postgres cluster): nothing to drop.
+    Nothing,
     SqliteFile(std::path::PathBuf),
-    PostgresDatabase { admin_url: String, name: String },
+    PostgresDatabase {
+        admin_url: String,
+        name: String,
+    },
 }
 
 impl TestDatabase {
+    /// A database that something else owns and cleans up.
+    pub fn existing(url: String) -> Self {
+        Self { url, cleanup: Cleanup::Nothing }
+    }
+
     pub async fn new(backend: Backend) -> Self {
         match backend {
             Backend::Sqlite => {
@@ -150,6 +162,7 @@ impl TestDatabase {
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         match &self.cleanup {
+            Cleanup::Nothing => {}
             Cleanup::SqliteFile(path) => {
                 for suffix in ["", "-wal", "-shm", ".jwt-secret"] {
                     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
@@ -196,12 +209,21 @@ impl TestApp {
         Self::spawn_with(backend, ServeConfig { demo: true, ..ServeConfig::default() }).await
     }
 
-    pub async fn spawn_with(backend: Backend, mut serve: ServeConfig) -> Self {
+    pub async fn spawn_with(backend: Backend, serve: ServeConfig) -> Self {
         let database = TestDatabase::new(backend).await;
+        let config = DatabaseConfig::for_url(database.url.clone());
+        Self::spawn_on(backend, database, &config, serve).await
+    }
+
+    /// A server on `database`, connected with the pool settings of `config`.
+    pub async fn spawn_on(
+        backend: Backend,
+        database: TestDatabase,
+        config: &DatabaseConfig,
+        mut serve: ServeConfig,
+    ) -> Self {
         serve.auth.jwt_secret.get_or_insert_with(|| TEST_JWT_SECRET.to_owned());
-        let app = chancery::app::build(&DatabaseConfig::for_url(database.url.clone()), &serve)
-            .await
-            .expect("the application starts");
+        let app = chancery::app::build(config, &serve).await.expect("the application starts");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         let db = app.db.clone();
