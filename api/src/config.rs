@@ -186,6 +186,9 @@ pub struct ServeConfig {
     /// Most directives on one selection.
     #[arg(long = "max-query-directives", env = "CHANCERY_MAX_QUERY_DIRECTIVES", default_value_t = 4)]
     pub max_query_directives: usize,
+    /// Most lexical tokens in a query, counted before it is parsed.
+    #[arg(long = "max-query-tokens", env = "CHANCERY_MAX_QUERY_TOKENS", default_value_t = 4_000)]
+    pub max_query_tokens: usize,
     #[command(flatten)]
     pub auth: AuthConfig,
 }
@@ -199,6 +202,7 @@ impl ServeConfig {
             max_aliases: self.max_query_aliases,
             max_depth: self.max_query_depth,
             max_directives: self.max_query_directives,
+            max_tokens: self.max_query_tokens,
         }
     }
 }
@@ -258,6 +262,7 @@ impl Default for ServeConfig {
             max_query_aliases: 50,
             max_query_depth: 16,
             max_query_directives: 4,
+            max_query_tokens: 4_000,
             auth: AuthConfig {
                 token_ttl_secs: 3600,
                 token_issuer: "chancery".into(),

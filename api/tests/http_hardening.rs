@@ -122,12 +122,14 @@ async fn costly_queries_are_refused_before_validation_each_with_its_code(backend
     let deep = format!("{{ {} }}", deep_selection(5));
     let directives = "{ factKinds @include(if: true) @include(if: true) @include(if: true) @include(if: true) @include(if: true) { key } }";
     let huge = format!("{{ factKinds {{ key }} }} # {}", "x".repeat(20 * 1024));
+    let many_tokens = format!("{{ factKinds(x: [{}]) {{ key }} }}", "1 ".repeat(5_000));
     for (query, code) in [
         (bomb.as_str(), "QUERY_TOO_COMPLEX"),
         (&format!("{{ {aliases} }}"), "TOO_MANY_ALIASES"),
         (deep.as_str(), "QUERY_TOO_DEEP"),
         (directives, "TOO_MANY_DIRECTIVES"),
         (huge.as_str(), "QUERY_TOO_LARGE"),
+        (many_tokens.as_str(), "TOO_MANY_TOKENS"),
     ] {
         let body = app.graphql(query, json!({})).await;
         let (found, message, _) = support::single_error(&body);

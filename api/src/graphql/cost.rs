@@ -20,11 +20,20 @@ pub struct CostLimits {
     pub max_depth: u64,
     /// Most directives on one field, fragment spread or inline fragment.
     pub max_directives: usize,
+    /// Most lexical tokens (names, values, punctuation), counted before the query is parsed.
+    pub max_tokens: usize,
 }
 
 impl Default for CostLimits {
     fn default() -> Self {
-        Self { max_bytes: 16 * 1024, max_fields: 2_000, max_aliases: 50, max_depth: 16, max_directives: 4 }
+        Self {
+            max_bytes: 16 * 1024,
+            max_fields: 2_000,
+            max_aliases: 50,
+            max_depth: 16,
+            max_directives: 4,
+            max_tokens: 4_000,
+        }
     }
 }
 
@@ -41,6 +50,8 @@ pub enum CostRejection {
     TooDeep { depth: u64, limit: u64 },
     #[error("a selection carries {count} directives; the limit is {limit}")]
     TooManyDirectives { count: usize, limit: usize },
+    #[error("the query has more tokens than the limit of {limit}")]
+    TooManyTokens { limit: usize },
     #[error("fragment `{0}` spreads itself")]
     FragmentCycle(String),
 }
@@ -54,6 +65,7 @@ impl CostRejection {
             Self::TooManyAliases { .. } => "TOO_MANY_ALIASES",
             Self::TooDeep { .. } => "QUERY_TOO_DEEP",
             Self::TooManyDirectives { .. } => "TOO_MANY_DIRECTIVES",
+            Self::TooManyTokens { .. } => "TOO_MANY_TOKENS",
             Self::FragmentCycle(_) => "BAD_USER_INPUT",
         }
     }
@@ -142,6 +154,9 @@ pub fn check(query: &str, limits: CostLimits) -> Result<(), CostRejection> {
     if query.len() > limits.max_bytes {
         return Err(CostRejection::TooLarge { size: query.len(), limit: limits.max_bytes });
     }
+    if exceeds_tokens(query, limits.max_tokens) {
+        return Err(CostRejection::TooManyTokens { limit: limits.max_tokens });
+    }
     let Ok(document) = parse_query(query) else { return Ok(()) };
     let mut walker = Walker { document: &document, limits, memo: HashMap::new(), in_progress: Vec::new() };
     let mut total = Cost::default();
@@ -164,6 +179,68 @@ pub fn check(query: &str, limits: CostLimits) -> Result<(), CostRejection> {
     Ok(())
 }
 
+/// Whether `query` holds more than `limit` lexical tokens. One pass, stopping at the limit, so
+/// the parser never sees a document of many thousands of tiny tokens. Strings (block strings
+/// included) and comments are skipped whole; a malformed string simply ends the count.
+fn exceeds_tokens(query: &str, limit: usize) -> bool {
+    let bytes = query.as_bytes();
+    let (mut at, mut tokens) = (0, 0);
+    while at < bytes.len() {
+        let byte = bytes[at];
+        match byte {
+            b' ' | b'\t' | b'\n' | b'\r' | b',' | 0xEF | 0xBB | 0xBF => {
+                at += 1;
+                continue;
+            }
+            b'#' => {
+                at = bytes[at..].iter().position(|b| *b == b'\n').map_or(bytes.len(), |end| at + end);
+                continue;
+            }
+            b'"' if bytes[at..].starts_with(b"\"\"\"") => {
+                let body = at + 3;
+                at = find_block_string_end(&bytes[body..]).map_or(bytes.len(), |end| body + end + 3);
+            }
+            b'"' => {
+                at += 1;
+                while at < bytes.len() && bytes[at] != b'"' && bytes[at] != b'\n' {
+                    at += if bytes[at] == b'\\' { 2 } else { 1 };
+                }
+                at += 1;
+            }
+            b'.' if bytes[at..].starts_with(b"...") => at += 3,
+            b if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' => {
+                at += 1;
+                while at < bytes.len()
+                    && (bytes[at].is_ascii_alphanumeric() || matches!(bytes[at], b'_' | b'.' | b'+' | b'-'))
+                {
+                    at += 1;
+                }
+            }
+            _ => at += 1,
+        }
+        tokens += 1;
+        if tokens > limit {
+            return true;
+        }
+    }
+    false
+}
+
+/// Where a block string's closing `"""` starts, skipping escaped `\"""`.
+fn find_block_string_end(body: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    while at + 3 <= body.len() {
+        if body[at..].starts_with(b"\\\"\"\"") {
+            at += 4;
+        } else if body[at..].starts_with(b"\"\"\"") {
+            return Some(at);
+        } else {
+            at += 1;
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,6 +260,22 @@ mod tests {
         let rejection = check(&query, CostLimits::default()).unwrap_err();
         // The count is exact (`factKinds` plus 2 fields × 2^22 spreads): only a memoized walk gets there.
         assert_eq!(rejection, CostRejection::TooManyFields { fields: (2 << 22) + 1, limit: 2_000 });
+    }
+
+    #[test]
+    fn tokens_are_counted_before_parsing_and_strings_and_comments_count_once() {
+        let limits = CostLimits { max_tokens: 11, ..CostLimits::default() };
+        // { facts ( first : 1 ) { id } } is 11 tokens.
+        assert!(check("{ facts(first: 1) { id } }", limits).is_ok());
+        assert!(check("# a comment with many words in it\n{ facts(first: 1) { id } }", limits).is_ok());
+        assert!(check("{ search(q: \"many words, one string\") { id } }", limits).is_ok());
+        assert!(check("{ search(q: \"\"\"block \\\"\"\" string\"\"\") { id } }", limits).is_ok());
+        let rejection = check("{ facts(first: 1) { id summary } }", limits).unwrap_err();
+        assert_eq!(rejection, CostRejection::TooManyTokens { limit: 11 });
+        assert_eq!(rejection.code(), "TOO_MANY_TOKENS");
+        let many_values = format!("{{ factKinds(x: [{}]) {{ key }} }}", "1 ".repeat(5_000));
+        assert_eq!(check(&many_values, CostLimits::default()).unwrap_err().code(), "TOO_MANY_TOKENS");
+        assert!(exceeds_tokens("...", 0) && !exceeds_tokens("...", 1) && !exceeds_tokens("-1.5e+3", 1));
     }
 
     #[test]
