@@ -12,7 +12,7 @@ use crate::auth::tokens::{ExternalProvider, TokenService, MIN_SECRET_BYTES};
 use crate::config::{AuthConfig, DatabaseConfig, ServeConfig};
 use crate::db::{self, StatementCounter};
 use crate::domain::demo::{load_demo, DemoReport};
-use crate::graphql::{build_schema, QueryLimits, SchemaServices};
+use crate::graphql::{build_schema_with, ChancerySchemaBuilder, QueryLimits, SchemaServices};
 use crate::http::{router, AppState};
 
 /// A ready-to-serve application.
@@ -25,6 +25,16 @@ pub struct App {
 
 /// Connects, migrates, loads the demo data when asked, and builds the router.
 pub async fn build(database: &DatabaseConfig, serve: &ServeConfig) -> anyhow::Result<App> {
+    build_with(database, serve, |schema| schema).await
+}
+
+/// `build`, letting `customize` add to the GraphQL schema before it is finished: extensions
+/// for an embedder's tracing, or the faults that tests inject to see how the server copes.
+pub async fn build_with(
+    database: &DatabaseConfig,
+    serve: &ServeConfig,
+    customize: impl FnOnce(ChancerySchemaBuilder) -> ChancerySchemaBuilder,
+) -> anyhow::Result<App> {
     let statements = StatementCounter::default();
     let db = db::connect(database, &statements).await.context("connecting to the database")?;
     db::migrate(&db).await.context("applying migrations")?;
@@ -38,7 +48,7 @@ pub async fn build(database: &DatabaseConfig, serve: &ServeConfig) -> anyhow::Re
     let tokens = token_service(&serve.auth, &database.url)?;
     let services = SchemaServices { db: db.clone(), tokens: tokens.clone(), throttle: LoginThrottle::default() };
     let state = AppState {
-        schema: build_schema(Some(services), limits),
+        schema: build_schema_with(Some(services), limits, customize),
         tokens,
         cost_limits: serve.cost_limits(),
         anonymous_introspection: serve.anonymous_introspection,

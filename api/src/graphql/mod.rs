@@ -37,6 +37,9 @@ pub struct Mutation(auth::AuthMutation, editing::EditingMutation);
 
 pub type ChancerySchema = Schema<Query, Mutation, EmptySubscription>;
 
+/// The schema while it is being built; `app::build_with` lets an embedder add to it.
+pub type ChancerySchemaBuilder = async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription>;
+
 /// What resolvers need besides their arguments.
 pub struct SchemaServices {
     pub db: DatabaseConnection,
@@ -61,6 +64,15 @@ impl Default for QueryLimits {
 
 /// Builds the schema; the services are available to every resolver.
 pub fn build_schema(services: Option<SchemaServices>, limits: QueryLimits) -> ChancerySchema {
+    build_schema_with(services, limits, |builder| builder)
+}
+
+/// `build_schema`, letting `customize` add extensions (tracing, fault injection) before it is finished.
+pub fn build_schema_with(
+    services: Option<SchemaServices>,
+    limits: QueryLimits,
+    customize: impl FnOnce(ChancerySchemaBuilder) -> ChancerySchemaBuilder,
+) -> ChancerySchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity);
@@ -73,7 +85,7 @@ pub fn build_schema(services: Option<SchemaServices>, limits: QueryLimits) -> Ch
     if let Some(services) = services {
         builder = builder.data(services.db).data(services.tokens).data(services.throttle);
     }
-    builder.finish()
+    customize(builder).finish()
 }
 
 /// The SDL of the schema, as committed in `schema.graphql`.

@@ -220,10 +220,21 @@ impl TestApp {
         backend: Backend,
         database: TestDatabase,
         config: &DatabaseConfig,
+        serve: ServeConfig,
+    ) -> Self {
+        Self::spawn_customized(backend, database, config, serve, |schema| schema).await
+    }
+
+    /// A server whose GraphQL schema `customize` adds to (to inject faults).
+    pub async fn spawn_customized(
+        backend: Backend,
+        database: TestDatabase,
+        config: &DatabaseConfig,
         mut serve: ServeConfig,
+        customize: impl FnOnce(chancery::graphql::ChancerySchemaBuilder) -> chancery::graphql::ChancerySchemaBuilder,
     ) -> Self {
         serve.auth.jwt_secret.get_or_insert_with(|| TEST_JWT_SECRET.to_owned());
-        let app = chancery::app::build(config, &serve).await.expect("the application starts");
+        let app = chancery::app::build_with(config, &serve, customize).await.expect("the application starts");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         let db = app.db.clone();
