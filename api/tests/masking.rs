@@ -60,7 +60,7 @@ async fn a_constraint_violation_inside_a_write_is_masked_and_rolls_the_write_bac
         actor_id: Set(None),
         comment: Set(None),
         snapshot: Set("{}".into()),
-        created_at: Set(chrono::Utc::now().into()),
+        created_at: Set(chrono::Utc::now()),
         prev_hash: Set("0".repeat(64)),
         hash: Set("f".repeat(64)),
     })
