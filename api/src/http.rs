@@ -55,6 +55,7 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
         .route("/metrics", get(metrics))
         .layer(middleware::from_fn_with_state(state.clone(), count_requests))
         .layer(RequestBodyLimitLayer::new(config.body_limit_bytes))
+        .layer(middleware::from_fn_with_state(config.body_limit_bytes, refuse_announced_oversize))
         .layer(middleware::from_fn_with_state(Duration::from_secs(config.request_timeout_secs), time_limit))
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
@@ -177,6 +178,24 @@ async fn admit(State(state): State<AppState>, request: Request, next: Next) -> R
     next.run(request).await
 }
 
+/// A body announced (by `Content-Length`) as over the limit is refused before any of it is
+/// read, in the same coded shape as one found too large while streaming.
+async fn refuse_announced_oversize(State(limit): State<usize>, request: Request, next: Next) -> Response {
+    let announced = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if announced.is_some_and(|length| length > limit as u64) {
+        return payload_too_large();
+    }
+    next.run(request).await
+}
+
+fn payload_too_large() -> Response {
+    http_error(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", "the request body is too large")
+}
+
 /// Answers 503 TIMEOUT when a request runs past its time. The handler's future is dropped
 /// there, so an open transaction is rolled back: a timed-out write leaves nothing behind.
 async fn time_limit(State(limit): State<Duration>, request: Request, next: Next) -> Response {
@@ -248,7 +267,7 @@ async fn read_operation(headers: &HeaderMap, body: axum::body::Body) -> Result<a
                 cause = current.source();
             }
             return Err(if too_large {
-                http_error(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", "the request body is too large")
+                payload_too_large()
             } else {
                 http_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "the request body could not be read")
             });
