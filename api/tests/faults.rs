@@ -17,6 +17,10 @@ use support::{Backend, TestApp, TestDatabase, DEMO_SOURCE_URL};
 const CREATE_FACT: &str =
     "mutation($input: FactInput!, $key: String) { createFact(input: $input, idempotencyKey: $key) { id } }";
 
+/// The tests here measure how the server rides out a fault; each runs alone, so that the
+/// others' load does not starve the one being measured.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// What one request ended as: the created fact's id, or the error code (or transport failure).
 type Answer = Result<String, String>;
 
@@ -203,6 +207,7 @@ async fn assert_every_probe_fact_is_whole(db: &DatabaseConnection) -> Vec<String
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_postgres_crash_and_restart_under_write_load_loses_no_acknowledged_write() {
+    let _alone = ONE_AT_A_TIME.lock().await;
     let Some(postgres) = PrivatePostgres::start().await else { return };
     let acquire_timeout = Duration::from_secs(2);
     let request_timeout = Duration::from_secs(10);
@@ -338,6 +343,7 @@ async fn server_under_load(
 }
 
 async fn sigterm_with_writes_in_flight_lets_them_finish_and_exits_cleanly(backend: Backend) {
+    let _alone = ONE_AT_A_TIME.lock().await;
     let Some((store, mut server, _desk, load)) = server_under_load(backend, 6, 10).await else { return };
     server.sigterm();
     let (status, took) = server.wait_for_exit(GRACE + Duration::from_secs(5)).await.expect("the server exits");
@@ -355,6 +361,7 @@ async fn sigterm_with_writes_in_flight_lets_them_finish_and_exits_cleanly(backen
 }
 
 async fn sigterm_past_the_grace_period_abandons_blocked_writes_without_leaving_part_of_one(backend: Backend) {
+    let _alone = ONE_AT_A_TIME.lock().await;
     let Some((store, mut server, desk, load)) = server_under_load(backend, 4, 4).await else { return };
     // Hold the write lock: the writes sent from now on stay in flight past the grace period.
     let blocker = WriteBlocker::hold(&store.url).await;
@@ -400,6 +407,7 @@ async fn sigterm_past_the_grace_period_abandons_blocked_writes_without_leaving_p
 /// `expected` well before the lock would let go, leaves nothing behind, and that the server
 /// then takes the same write (same key) as if nothing had happened.
 async fn assert_blocked_write_is_refused_whole(app: &TestApp, expected: &str) {
+    let _alone = ONE_AT_A_TIME.lock().await;
     let desk = Desk::open(&app.base_url).await;
     let facts_before = app.row_count("facts").await;
     let keys_before = app.row_count("idempotency_keys").await;
