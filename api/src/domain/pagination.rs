@@ -95,6 +95,10 @@ impl Cursor {
         }
         let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| invalid())?;
         let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+        // No key of ours holds NUL, and Postgres cannot even compare text that does.
+        if text.contains('\0') {
+            return Err(invalid());
+        }
         let mut parts = text.splitn(3, '|');
         let (Some(tag), Some(key), Some(id)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(invalid());
@@ -167,6 +171,8 @@ mod tests {
         assert_eq!(Cursor::decode(&encoded, "occ", "after").unwrap(), cursor);
         assert!(Cursor::decode(&encoded, "pub", "after").is_err());
         assert!(Cursor::decode("!!!", "occ", "after").is_err());
+        let with_nul = URL_SAFE_NO_PAD.encode(format!("occ|2025\u{0}|{}", Uuid::now_v7()));
+        assert!(Cursor::decode(&with_nul, "occ", "after").is_err());
     }
 
     #[test]

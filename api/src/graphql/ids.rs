@@ -27,6 +27,10 @@ pub fn decode_any(id: &str, field: &str) -> DomainResult<(String, String)> {
     }
     let bytes = URL_SAFE_NO_PAD.decode(id.trim_end_matches('=')).map_err(|_| invalid())?;
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+    // A fact kind's key is looked up as it is; Postgres cannot compare text holding NUL.
+    if text.contains('\0') {
+        return Err(invalid());
+    }
     let (type_name, key) = text.split_once(':').ok_or_else(invalid)?;
     if !matches!(type_name, FACT | ACTOR | SOURCE | FACT_KIND | USER) || key.is_empty() {
         return Err(invalid());
@@ -76,5 +80,6 @@ mod tests {
         assert!(decode_uuid(&id, ACTOR, "id").is_err());
         assert!(decode_uuid("garbage", FACT, "id").is_err());
         assert!(decode_uuid(&URL_SAFE_NO_PAD.encode("User:1"), FACT, "id").is_err());
+        assert!(decode_any(&URL_SAFE_NO_PAD.encode("FactKind:policy\u{0}"), "id").is_err());
     }
 }

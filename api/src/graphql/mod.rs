@@ -11,6 +11,7 @@ pub mod ids;
 pub mod kinds;
 pub mod loaders;
 pub mod node;
+pub mod nul_guard;
 pub mod sources;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
@@ -75,7 +76,8 @@ pub fn build_schema_with(
 ) -> ChancerySchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity);
+        .limit_complexity(limits.max_complexity)
+        .extension(nul_guard::RefuseNul);
     if !limits.introspection {
         builder = builder.disable_introspection();
     }
