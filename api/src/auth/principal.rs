@@ -30,7 +30,8 @@ impl Principal {
         self.role == UserRole::Admin
     }
 
-    fn of(user: user::Model) -> Self {
+    /// The principal an account acts as (the caller has established who it is).
+    pub fn of(user: user::Model) -> Self {
         Self { user_id: user.id, role: user.role, display_name: user.display_name, email: user.email }
     }
 }

@@ -20,7 +20,9 @@ use super::history::{append_revision, RevisionAction};
 use super::quotes::verify_quote;
 use super::urls::canonicalize_url;
 use super::users::{create_user, NewUser};
+use super::workflow::{authorize, transition, FactAction};
 use super::{fold, now, sha256_hex, DomainError, DomainResult};
+use crate::auth::Principal;
 
 /// The article the project started from, shipped inside the binary.
 pub const ARTICLE: &str = include_str!("../../demo/putin-al-sharaa-call.txt");
@@ -437,15 +439,15 @@ async fn ensure_user<C: sea_orm::ConnectionTrait>(
     role: UserRole,
     password: &str,
     report: &mut DemoReport,
-) -> DomainResult<Uuid> {
+) -> DomainResult<Principal> {
     if let Some(found) = user::Entity::find().filter(user::Column::Email.eq(email)).one(db).await? {
-        return Ok(found.id);
+        return Ok(Principal::of(found));
     }
     let new_user =
         NewUser { email: email.to_owned(), display_name: name.to_owned(), role, password: password.to_owned() };
     let created = create_user(db, new_user).await?;
     report.users_created += 1;
-    Ok(created.id)
+    Ok(Principal::of(created))
 }
 
 async fn ensure_actor<C: sea_orm::ConnectionTrait>(
@@ -528,14 +530,17 @@ async fn ensure_source<C: sea_orm::ConnectionTrait>(db: &C, report: &mut DemoRep
     Ok(id)
 }
 
-/// Moves a demo fact through the real workflow steps, appending a revision at each.
+/// Moves a demo fact one step: to the status the workflow table gives, and only as someone the
+/// table allows to take it (a demo fact is reviewed by another person, like any other).
 async fn advance<C: sea_orm::ConnectionTrait>(
     db: &C,
     fact: fact::Model,
-    status: FactStatus,
-    by: Uuid,
-    action: RevisionAction,
+    action: FactAction,
+    by: &Principal,
 ) -> DomainResult<fact::Model> {
+    let step = transition(fact.status, action)?;
+    authorize(step, by, &fact)?;
+    let status = step.to.ok_or_else(|| DomainError::Internal("a demo step may not delete its fact".into()))?;
     let at = now();
     let mut active: fact::ActiveModel = fact.clone().into();
     active.status = Set(status);
@@ -543,10 +548,10 @@ async fn advance<C: sea_orm::ConnectionTrait>(
     active.updated_at = Set(at);
     if status == FactStatus::Published {
         active.published_at = Set(Some(at));
-        active.reviewed_by = Set(Some(by));
+        active.reviewed_by = Set(Some(by.user_id));
     }
     let updated = active.update(db).await?;
-    append_revision(db, &updated, action, Some(by), None).await?;
+    append_revision(db, &updated, action.revision(), Some(by.user_id), None).await?;
     Ok(updated)
 }
 
@@ -554,8 +559,8 @@ async fn create_fact<C: sea_orm::ConnectionTrait>(
     db: &C,
     seed: &FactSeed,
     source_id: Uuid,
-    editor: Uuid,
-    reviewer: Uuid,
+    editor: &Principal,
+    reviewer: &Principal,
 ) -> DomainResult<Uuid> {
     let (y, m, d) = seed.occurred_on;
     let occurred_on = NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| DomainError::Internal("bad demo date".into()))?;
@@ -572,8 +577,8 @@ async fn create_fact<C: sea_orm::ConnectionTrait>(
         country: Set(seed.country.map(str::to_owned)),
         status: Set(FactStatus::Draft),
         version: Set(1),
-        created_by: Set(editor),
-        last_edited_by: Set(editor),
+        created_by: Set(editor.user_id),
+        last_edited_by: Set(editor.user_id),
         reviewed_by: Set(None),
         created_at: Set(at),
         updated_at: Set(at),
@@ -638,9 +643,9 @@ async fn create_fact<C: sea_orm::ConnectionTrait>(
         .await?;
     }
     refresh_search_document(db, id).await?;
-    append_revision(db, &created, RevisionAction::Created, Some(editor), None).await?;
-    let submitted = advance(db, created, FactStatus::InReview, editor, RevisionAction::Submitted).await?;
-    advance(db, submitted, FactStatus::Published, reviewer, RevisionAction::Approved).await?;
+    append_revision(db, &created, RevisionAction::Created, Some(editor.user_id), None).await?;
+    let submitted = advance(db, created, FactAction::Submit, editor).await?;
+    advance(db, submitted, FactAction::Approve, reviewer).await?;
     Ok(id)
 }
 
@@ -675,7 +680,7 @@ pub async fn load_demo(db: &DatabaseConnection) -> DomainResult<DemoReport> {
         if done.is_some() {
             continue;
         }
-        let fact_id = create_fact(&txn, seed, source_id, editor, reviewer).await?;
+        let fact_id = create_fact(&txn, seed, source_id, &editor, &reviewer).await?;
         idempotency_key::ActiveModel {
             principal: Set(DEMO_PRINCIPAL.to_owned()),
             operation: Set(DEMO_OPERATION.to_owned()),

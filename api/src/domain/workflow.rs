@@ -65,7 +65,7 @@ impl FactAction {
         }
     }
 
-    fn revision(self) -> RevisionAction {
+    pub fn revision(self) -> RevisionAction {
         match self {
             Self::Edit | Self::Correct => RevisionAction::Updated,
             Self::Submit => RevisionAction::Submitted,
