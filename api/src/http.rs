@@ -327,9 +327,7 @@ async fn graphql(
             Ok(principal) => request = request.data(principal),
             // A request with a bad token is refused whole, not served as anonymous.
             Err(error) => {
-                let error: async_graphql::Error = ApiError::from(error).into();
-                let mut server_error = async_graphql::ServerError::new(error.message, None);
-                server_error.extensions = error.extensions;
+                let server_error = async_graphql::ServerError::from(ApiError::from(error));
                 return GraphQLResponse::from(async_graphql::Response::from_errors(vec![server_error])).into_response();
             }
         }

@@ -57,9 +57,7 @@ impl Newsroom {
         let reviewer = app.login("reviewer@demo.chancery", "demo-reviewer-password").await;
         let russia = app.actor_id("Russia").await;
         let syria = app.actor_id("Syria").await;
-        let data =
-            app.query_ok("query($u: String!) { sourceByUrl(url: $u) { id } }", json!({ "u": DEMO_SOURCE_URL })).await;
-        let source = data["sourceByUrl"]["id"].as_str().unwrap().to_owned();
+        let source = app.demo_source_id().await;
         Self { app: Arc::new(app), editor, reviewer, russia, syria, source }
     }
 

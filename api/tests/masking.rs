@@ -44,10 +44,7 @@ async fn a_constraint_violation_inside_a_write_is_masked_and_rolls_the_write_bac
     let (_, token) = app.user_with_role(entity::enums::UserRole::Editor).await;
     let russia = app.actor_id("Russia").await;
     let syria = app.actor_id("Syria").await;
-    let data = app
-        .query_ok("query($u: String!) { sourceByUrl(url: $u) { id } }", json!({ "u": support::DEMO_SOURCE_URL }))
-        .await;
-    let source = data["sourceByUrl"]["id"].as_str().unwrap().to_owned();
+    let source = app.demo_source_id().await;
     // Take the revision number the next write will use, so that its insert breaks the unique
     // index on `revisions.seq` inside the creating transaction.
     let head = entity::revision_chain::Entity::find_by_id(1).one(&app.db).await.unwrap().unwrap();

@@ -10,7 +10,7 @@ use chancery::graphql::ids;
 use entity::enums::UserRole;
 use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
-use support::{assert_bad_input, single_error, Backend, TestApp, DEMO_SOURCE_URL};
+use support::{assert_bad_input, single_error, Backend, TestApp};
 
 const EDITOR_EMAIL: &str = "editor@demo.chancery";
 const EDITOR_PASSWORD: &str = "demo-editor-password";
@@ -222,12 +222,6 @@ struct Desk {
     admin: String,
 }
 
-async fn demo_source_id(app: &TestApp) -> String {
-    let data =
-        app.query_ok("query($u: String!) { sourceByUrl(url: $u) { id } }", json!({ "u": DEMO_SOURCE_URL })).await;
-    data["sourceByUrl"]["id"].as_str().expect("the demo source").to_owned()
-}
-
 fn uuid_of(id: &str) -> uuid::Uuid {
     ids::decode_uuid(id, ids::FACT, "id").expect("a fact id")
 }
@@ -237,7 +231,7 @@ impl Desk {
         let app = TestApp::spawn_with_demo(backend).await;
         let russia = app.actor_id("Russia").await;
         let syria = app.actor_id("Syria").await;
-        let source = demo_source_id(&app).await;
+        let source = app.demo_source_id().await;
         let author = app.login(EDITOR_EMAIL, EDITOR_PASSWORD).await;
         let reviewer = app.login(REVIEWER_EMAIL, REVIEWER_PASSWORD).await;
         let (_, other_editor) = app.user_with_role(UserRole::Editor).await;

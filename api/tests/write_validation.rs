@@ -8,7 +8,7 @@ mod support;
 use chancery::domain::demo::ARTICLE;
 use chancery::graphql::ids;
 use serde_json::{json, Value};
-use support::{assert_bad_input, single_error, Backend, TestApp, DEMO_SOURCE_URL, VISIT_QUOTE};
+use support::{assert_bad_input, single_error, Backend, TestApp, VISIT_QUOTE};
 
 const DRAFT_SUMMARY: &str = "A Russian delegation visited Damascus.";
 /// The Wikidata id of the actor each bench creates.
@@ -81,9 +81,7 @@ impl Bench {
         let russia = app.actor_id("Russia").await;
         let syria = app.actor_id("Syria").await;
         let washington_post = app.actor_id("The Washington Post").await;
-        let data =
-            app.query_ok("query($u: String!) { sourceByUrl(url: $u) { id } }", json!({ "u": DEMO_SOURCE_URL })).await;
-        let source = data["sourceByUrl"]["id"].as_str().unwrap().to_owned();
+        let source = app.demo_source_id().await;
         let mut bench =
             Self { app, editor, russia, syria, washington_post, source, draft: String::new(), actor: String::new() };
         let created = bench.app.ok_as(&bench.editor, CREATE_FACT, json!({ "input": bench.visit() })).await;

@@ -67,6 +67,16 @@ impl From<ApiError> for async_graphql::Error {
     }
 }
 
+/// For errors raised outside a resolver (before execution), which async-graphql takes as
+/// `ServerError`s: the same message and extensions.
+impl From<ApiError> for async_graphql::ServerError {
+    fn from(error: ApiError) -> Self {
+        let mut server_error = async_graphql::ServerError::new(error.0.message, None);
+        server_error.extensions = error.0.extensions;
+        server_error
+    }
+}
+
 impl From<DomainError> for ApiError {
     fn from(error: DomainError) -> Self {
         ApiError(to_graphql(error))

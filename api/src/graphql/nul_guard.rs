@@ -9,9 +9,10 @@ use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, N
 use async_graphql::parser::types::{
     Directive, ExecutableDocument, FragmentDefinition, OperationDefinition, Selection, SelectionSet,
 };
-use async_graphql::{ErrorExtensions, Positioned, ServerError, ServerResult, Value, Variables};
+use async_graphql::{Positioned, ServerError, ServerResult, Value, Variables};
 
-use super::error::BAD_USER_INPUT;
+use super::error::ApiError;
+use crate::domain::{DomainError, Violations};
 
 const MESSAGE: &str = "must not contain the NUL character (U+0000)";
 
@@ -47,29 +48,14 @@ impl Extension for RefuseNul {
     }
 }
 
-/// One BAD_USER_INPUT error naming every offending value, shaped like the domain's refusals.
+/// One BAD_USER_INPUT error naming every offending value, through the same mapping as the
+/// domain's refusals.
 fn refusal(paths: &[String]) -> ServerError {
-    let message = paths.iter().map(|path| format!("{path}: {MESSAGE}")).collect::<Vec<_>>().join("; ");
-    let error = async_graphql::Error::new(format!("invalid input: {message}")).extend_with(|_, ext| {
-        ext.set("code", BAD_USER_INPUT);
-        ext.set(
-            "fields",
-            Value::List(
-                paths
-                    .iter()
-                    .map(|path| {
-                        let mut field = async_graphql::indexmap::IndexMap::new();
-                        field.insert(async_graphql::Name::new("path"), Value::from(path.clone()));
-                        field.insert(async_graphql::Name::new("message"), Value::from(MESSAGE));
-                        Value::Object(field)
-                    })
-                    .collect(),
-            ),
-        );
-    });
-    let mut server_error = ServerError::new(error.message, None);
-    server_error.extensions = error.extensions;
-    server_error
+    let mut violations = Violations::new();
+    for path in paths {
+        violations.add(path.clone(), MESSAGE);
+    }
+    ApiError::from(DomainError::InvalidInput(violations.into_violations())).into()
 }
 
 /// An argument literal with its variables as null (the variables' values are checked on their

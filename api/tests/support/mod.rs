@@ -336,6 +336,13 @@ impl TestApp {
         row.try_get::<i64>("", "n").unwrap()
     }
 
+    /// The global id of the demo article's source.
+    pub async fn demo_source_id(&self) -> String {
+        let data =
+            self.query_ok("query($u: String!) { sourceByUrl(url: $u) { id } }", json!({ "u": DEMO_SOURCE_URL })).await;
+        data["sourceByUrl"]["id"].as_str().expect("the demo source").to_owned()
+    }
+
     /// The global id of the actor called `name`.
     pub async fn actor_id(&self, name: &str) -> String {
         let data = self
