@@ -43,6 +43,7 @@ pub async fn build_with(
         introspection: serve.introspection,
         suggestions: serve.suggestions,
         max_depth: serve.max_query_depth as usize,
+        max_response_bytes: serve.max_response_bytes,
         ..QueryLimits::default()
     };
     let tokens = token_service(&serve.auth, &database.url)?;

@@ -189,6 +189,12 @@ pub struct ServeConfig {
     /// Most lexical tokens in a query, counted before it is parsed.
     #[arg(long = "max-query-tokens", env = "CHANCERY_MAX_QUERY_TOKENS", default_value_t = 4_000)]
     pub max_query_tokens: usize,
+    /// Deepest nesting of list and object values, in a query's text and in its variables.
+    #[arg(long = "max-value-depth", env = "CHANCERY_MAX_VALUE_DEPTH", default_value_t = 32)]
+    pub max_value_depth: usize,
+    /// Largest answer to one request, in bytes of text (the data is discarded beyond it).
+    #[arg(long = "max-response-bytes", env = "CHANCERY_MAX_RESPONSE_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub max_response_bytes: usize,
     #[command(flatten)]
     pub auth: AuthConfig,
 }
@@ -203,6 +209,7 @@ impl ServeConfig {
             max_depth: self.max_query_depth,
             max_directives: self.max_query_directives,
             max_tokens: self.max_query_tokens,
+            max_value_depth: self.max_value_depth,
         }
     }
 }
@@ -263,6 +270,8 @@ impl Default for ServeConfig {
             max_query_depth: 16,
             max_query_directives: 4,
             max_query_tokens: 4_000,
+            max_value_depth: 32,
+            max_response_bytes: 16 * 1024 * 1024,
             auth: AuthConfig {
                 token_ttl_secs: 3600,
                 token_issuer: "chancery".into(),

@@ -68,9 +68,24 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
             tracing::info_span!("request", request_id = %request_id, method = %request.method(), path = %request.uri().path())
         }))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_response))
+        .layer(middleware::from_fn(security_headers))
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
         .layer(cors(&config.cors_origins))
         .with_state(state)
+}
+
+/// Headers every answer carries: no content sniffing, and no caching of anything answered to a
+/// request that carried credentials (a shared cache must never hand one editor's drafts to
+/// someone else).
+async fn security_headers(request: Request, next: Next) -> Response {
+    let credentialed = request.headers().contains_key(header::AUTHORIZATION);
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if credentialed {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
 }
 
 /// A panic anywhere below the router is answered like any internal error: INTERNAL with an
@@ -228,7 +243,40 @@ async fn graphiql(uri: axum::http::Uri) -> Response {
         response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    Html(GraphiQLSource::build().endpoint("/graphql").title("Chancery GraphiQL").finish()).into_response()
+    static PAGE: std::sync::OnceLock<(String, HeaderValue)> = std::sync::OnceLock::new();
+    let (page, policy) = PAGE.get_or_init(|| {
+        let page = GraphiQLSource::build().endpoint("/graphql").title("Chancery GraphiQL").finish();
+        let policy = graphiql_content_security_policy(&page);
+        (page, policy)
+    });
+    let mut response = Html(page.clone()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, policy.clone());
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
+}
+
+/// The GraphiQL page's Content-Security-Policy: its own inline scripts by their hashes, the
+/// pinned assets it loads, requests to this origin only, and no framing (clickjacking).
+fn graphiql_content_security_policy(page: &str) -> HeaderValue {
+    use base64::Engine as _;
+    use sha2::{Digest, Sha256};
+    let mut scripts = Vec::new();
+    let mut rest = page;
+    while let Some(start) = rest.find("<script>") {
+        let body = &rest[start + "<script>".len()..];
+        let Some(end) = body.find("</script>") else { break };
+        let digest = Sha256::digest(&body.as_bytes()[..end]);
+        scripts.push(format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(digest)));
+        rest = &body[end..];
+    }
+    let policy = format!(
+        "default-src 'none'; script-src {} https://unpkg.com; style-src 'unsafe-inline' https://unpkg.com; \
+         img-src 'self' data: https://graphql.org; font-src 'self' data: https://unpkg.com; connect-src 'self'; \
+         base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+        scripts.join(" ")
+    );
+    HeaderValue::from_str(&policy).expect("the policy is ASCII")
 }
 
 /// An error answered before GraphQL runs, in the GraphQL response shape.
@@ -248,8 +296,15 @@ fn json_content_type(headers: &HeaderMap) -> bool {
         .is_some_and(|media| media == "application/json" || media == "application/graphql-response+json")
 }
 
+/// The deepest JSON body read at all.
+const MAX_BODY_JSON_DEPTH: usize = 120;
+
 /// Reads the body (bounded by the body-limit layer: 413 beyond it) and parses one operation.
-async fn read_operation(headers: &HeaderMap, body: axum::body::Body) -> Result<async_graphql::Request, Response> {
+async fn read_operation(
+    headers: &HeaderMap,
+    body: axum::body::Body,
+    max_value_depth: usize,
+) -> Result<async_graphql::Request, Response> {
     if !json_content_type(headers) {
         return Err(http_error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -275,6 +330,12 @@ async fn read_operation(headers: &HeaderMap, body: axum::body::Body) -> Result<a
     };
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
         return Err(http_error(StatusCode::BAD_REQUEST, "BATCH_NOT_ALLOWED", "batched requests are not accepted"));
+    }
+    // serde_json stops at 128 levels with an error that names nothing; refuse before it, and
+    // leave values between the limit and this to `check_variables`, which names the variable.
+    if crate::graphql::cost::json_depth(&bytes) > MAX_BODY_JSON_DEPTH.max(max_value_depth + 2) {
+        let message = format!("the body's JSON nests deeper than variables may ({max_value_depth} levels)");
+        return Err(http_error(StatusCode::BAD_REQUEST, "VALUE_TOO_DEEP", &message));
     }
     serde_json::from_slice::<async_graphql::Request>(&bytes).map_err(|_| {
         http_error(
@@ -302,16 +363,16 @@ async fn graphql(
     headers: HeaderMap,
     body: axum::body::Body,
 ) -> Response {
-    let request = match read_operation(&headers, body).await {
+    let request = match read_operation(&headers, body, state.cost_limits.max_value_depth).await {
         Ok(request) => request,
         Err(response) => return response,
     };
-    // Measured before async-graphql validates anything, so costly documents are cheap to refuse.
-    if let Err(rejection) = crate::graphql::cost::check(&request.query, state.cost_limits) {
-        let mut error = async_graphql::ServerError::new(rejection.to_string(), None);
-        let mut extensions = async_graphql::ErrorExtensionValues::default();
-        extensions.set("code", rejection.code());
-        error.extensions = Some(extensions);
+    // Measured before async-graphql parses or validates anything, so costly documents are cheap
+    // to refuse and no recursive walk ever meets a value nested beyond the limit.
+    let measured = crate::graphql::cost::check(&request.query, state.cost_limits)
+        .and_then(|()| crate::graphql::cost::check_variables(&request.variables, state.cost_limits));
+    if let Err(rejection) = measured {
+        let error = async_graphql::ServerError::from(ApiError::from(rejection));
         return GraphQLResponse::from(async_graphql::Response::from_errors(vec![error])).into_response();
     }
     let mut request = request.data(Loaders::new(&state.db)).data(ClientAddress(peer.ip().to_string()));

@@ -18,6 +18,9 @@ use crate::db::search;
 
 pub const MAX_SEARCH_LENGTH: usize = 200;
 pub const MAX_FILTER_LIST: usize = 50;
+/// Most actors in an "all of these actors" filter: every one narrows the result, and a dossier
+/// of more than a handful of parties has no use that justifies the grouping it costs.
+pub const MAX_ALL_OF_ACTORS: usize = 10;
 
 pub const PUBLIC_STATUSES: &[FactStatus] = &[FactStatus::Published, FactStatus::Retracted, FactStatus::Superseded];
 
@@ -139,13 +142,15 @@ impl FactFilter {
             ("participants", self.participants.len()),
             ("subjects", self.subjects.len()),
             ("objects", self.objects.len()),
-            ("allOf", self.all_of.len()),
             ("sources", self.sources.len()),
             ("outlets", self.outlets.len()),
         ] {
             if list > MAX_FILTER_LIST {
                 violations.add(path(name), format!("may list at most {MAX_FILTER_LIST} values"));
             }
+        }
+        if self.all_of.len() > MAX_ALL_OF_ACTORS {
+            violations.add(path("allOf"), format!("may list at most {MAX_ALL_OF_ACTORS} actors"));
         }
         if !self.kinds.is_empty() || !self.categories.is_empty() {
             let known = fact_kind::Entity::find().all(db).await?;
@@ -211,6 +216,26 @@ fn facts_with_participant(actors: &[Uuid], role: Option<ParticipantRole>) -> Sim
     fact_id().in_subquery(sub.to_owned())
 }
 
+/// Facts in which every one of `actors` takes part, as one grouped semi-join: the participant
+/// rows of those actors, grouped by fact, kept where every actor was found.
+fn facts_with_all_of(actors: &[Uuid]) -> SimpleExpr {
+    let mut distinct = actors.to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() == 1 {
+        return facts_with_participant(&distinct, None);
+    }
+    let wanted = distinct.len() as i64;
+    let sub = Query::select()
+        .column(fact_participant::Column::FactId)
+        .from(fact_participant::Entity)
+        .and_where(fact_participant::Column::ActorId.is_in(distinct))
+        .group_by_col(fact_participant::Column::FactId)
+        .and_having(Expr::col(fact_participant::Column::ActorId).count_distinct().eq(wanted))
+        .to_owned();
+    fact_id().in_subquery(sub)
+}
+
 impl ValidFactFilter {
     /// Narrows a validated filter, e.g. to the facts of one actor or one source.
     pub fn scoped(mut self, scope: impl FnOnce(&mut FactFilter)) -> Self {
@@ -244,8 +269,8 @@ impl ValidFactFilter {
         if !f.objects.is_empty() {
             cond = cond.add(facts_with_participant(&f.objects, Some(ParticipantRole::Object)));
         }
-        for actor in &f.all_of {
-            cond = cond.add(facts_with_participant(std::slice::from_ref(actor), None));
+        if !f.all_of.is_empty() {
+            cond = cond.add(facts_with_all_of(&f.all_of));
         }
         if let Some(country) = &f.country {
             cond = cond.add(fact::Column::Country.eq(country.clone()));

@@ -51,7 +51,9 @@ impl Actor {
         Ok(loaders(ctx).aliases.load_one(self.0.id).await.map_err(loader_error)?.unwrap_or_default())
     }
     /// Facts this actor takes part in, as a connection (same arguments as `Query.facts`).
-    #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
+    #[graphql(
+        complexity = "crate::graphql::connection::fact_page_cost(filter.as_ref(), first, last, child_complexity)"
+    )]
     #[allow(clippy::too_many_arguments)]
     async fn facts(
         &self,

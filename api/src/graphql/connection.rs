@@ -38,6 +38,19 @@ pub fn page_request(
     PageRequest::new(first, after, last, before)
 }
 
+/// The complexity of a list of facts: a page's cost, plus the grouped query that "all of these
+/// actors" needs, which grows with the number of actors (each may take part in a great many
+/// facts).
+pub fn fact_page_cost(
+    filter: Option<&super::facts::FactFilterInput>,
+    first: Option<i32>,
+    last: Option<i32>,
+    child_complexity: usize,
+) -> usize {
+    let all_of = filter.and_then(|f| f.all_of.as_ref()).map_or(0, Vec::len);
+    page_cost(first, last, child_complexity).saturating_add(all_of.saturating_mul(super::cost::ALL_OF_ACTOR_COST))
+}
+
 /// The complexity of a connection field: its children's cost once per item it may return, so
 /// a page of 100 costs a hundred times what one item costs (and nested pages multiply).
 pub fn page_cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {

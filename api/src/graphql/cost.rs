@@ -7,6 +7,13 @@ use std::collections::HashMap;
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::parser::{parse_query, Positioned};
 
+/// The complexity weight of a field holding long text (a source's snapshot): one such field
+/// costs as much as fifty ordinary ones.
+pub const LARGE_TEXT_COST: usize = 50;
+
+/// The complexity weight of each actor in an "all of these actors" filter.
+pub const ALL_OF_ACTOR_COST: usize = 200;
+
 /// Limits on one query; every one is configurable (see `ServeConfig`).
 #[derive(Debug, Clone, Copy)]
 pub struct CostLimits {
@@ -22,6 +29,8 @@ pub struct CostLimits {
     pub max_directives: usize,
     /// Most lexical tokens (names, values, punctuation), counted before the query is parsed.
     pub max_tokens: usize,
+    /// Deepest nesting of list and object values, in the query and in its variables.
+    pub max_value_depth: usize,
 }
 
 impl Default for CostLimits {
@@ -33,6 +42,7 @@ impl Default for CostLimits {
             max_depth: 16,
             max_directives: 4,
             max_tokens: 4_000,
+            max_value_depth: 32,
         }
     }
 }
@@ -52,6 +62,8 @@ pub enum CostRejection {
     TooManyDirectives { count: usize, limit: usize },
     #[error("the query has more tokens than the limit of {limit}")]
     TooManyTokens { limit: usize },
+    #[error("list and object values nest deeper than the limit of {limit} levels")]
+    ValuesTooDeep { limit: usize, path: Option<String> },
     #[error("fragment `{0}` spreads itself")]
     FragmentCycle(String),
 }
@@ -66,6 +78,7 @@ impl CostRejection {
             Self::TooDeep { .. } => "QUERY_TOO_DEEP",
             Self::TooManyDirectives { .. } => "TOO_MANY_DIRECTIVES",
             Self::TooManyTokens { .. } => "TOO_MANY_TOKENS",
+            Self::ValuesTooDeep { .. } => "VALUE_TOO_DEEP",
             Self::FragmentCycle(_) => "BAD_USER_INPUT",
         }
     }
@@ -154,7 +167,11 @@ pub fn check(query: &str, limits: CostLimits) -> Result<(), CostRejection> {
     if query.len() > limits.max_bytes {
         return Err(CostRejection::TooLarge { size: query.len(), limit: limits.max_bytes });
     }
-    if exceeds_tokens(query, limits.max_tokens) {
+    let shape = lexical_shape(query, limits.max_tokens, limits.max_value_depth);
+    if shape.value_depth > limits.max_value_depth {
+        return Err(CostRejection::ValuesTooDeep { limit: limits.max_value_depth, path: None });
+    }
+    if shape.tokens > limits.max_tokens {
         return Err(CostRejection::TooManyTokens { limit: limits.max_tokens });
     }
     let Ok(document) = parse_query(query) else { return Ok(()) };
@@ -179,21 +196,98 @@ pub fn check(query: &str, limits: CostLimits) -> Result<(), CostRejection> {
     Ok(())
 }
 
-/// Whether `query` holds more than `limit` lexical tokens. One pass, stopping at the limit, so
-/// the parser never sees a document of many thousands of tiny tokens. Strings (block strings
-/// included) and comments are skipped whole; a malformed string simply ends the count.
-fn exceeds_tokens(query: &str, limit: usize) -> bool {
+/// Checks that no variable nests lists and objects deeper than `limits.max_value_depth`,
+/// naming the first one that does. Iterative: a variable is data the client chose.
+pub fn check_variables(variables: &async_graphql::Variables, limits: CostLimits) -> Result<(), CostRejection> {
+    use async_graphql::Value;
+    for (name, value) in variables.iter() {
+        let mut pending: Vec<(&Value, usize)> = vec![(value, 0)];
+        while let Some((value, depth)) = pending.pop() {
+            let children: Box<dyn Iterator<Item = &Value>> = match value {
+                Value::List(items) => Box::new(items.iter()),
+                Value::Object(fields) => Box::new(fields.values()),
+                _ => continue,
+            };
+            if depth + 1 > limits.max_value_depth {
+                return Err(CostRejection::ValuesTooDeep {
+                    limit: limits.max_value_depth,
+                    path: Some(format!("${name}")),
+                });
+            }
+            pending.extend(children.map(|child| (child, depth + 1)));
+        }
+    }
+    Ok(())
+}
+
+/// The deepest nesting of arrays and objects in a JSON text, found without parsing it (strings
+/// skipped whole), so that a request body nested beyond any use is refused before a recursive
+/// parser sees it.
+pub fn json_depth(bytes: &[u8]) -> usize {
+    let (mut depth, mut deepest, mut at) = (0usize, 0usize, 0);
+    while at < bytes.len() {
+        match bytes[at] {
+            b'"' => {
+                at += 1;
+                while at < bytes.len() && bytes[at] != b'"' {
+                    at += if bytes[at] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        at += 1;
+    }
+    deepest
+}
+
+/// What one pass of the lexer found: the number of lexical tokens (stopping once past the
+/// limit) and the deepest nesting of list and object values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct LexicalShape {
+    tokens: usize,
+    value_depth: usize,
+}
+
+/// Counts `query`'s tokens exactly as the GraphQL lexer does (October 2021 spec, §2.1) and
+/// measures how deeply its values nest, in one iterative pass, so the parser (which recurses
+/// once per nested value) never sees a document that could exhaust a worker's stack. Stops as
+/// soon as either limit is passed.
+///
+/// Values only occur inside parentheses (arguments, variable definitions with their types and
+/// defaults, directive arguments), so a `[` or `{` opened while a `(` is open is a value level;
+/// a `{` outside parentheses is a selection set, whose depth the parser and the walker bound.
+fn lexical_shape(query: &str, max_tokens: usize, max_value_depth: usize) -> LexicalShape {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Open {
+        Paren,
+        Selection,
+        Value,
+    }
     let bytes = query.as_bytes();
-    let (mut at, mut tokens) = (0, 0);
+    let mut open: Vec<Open> = Vec::new();
+    let (mut parens, mut values) = (0usize, 0usize);
+    let mut shape = LexicalShape { tokens: 0, value_depth: 0 };
+    let mut at = 0;
     while at < bytes.len() {
         let byte = bytes[at];
         match byte {
-            b' ' | b'\t' | b'\n' | b'\r' | b',' | 0xEF | 0xBB | 0xBF => {
+            // Ignored tokens: white space, line terminators, commas, the byte order mark.
+            b' ' | b'\t' | b'\n' | b'\r' | b',' => {
                 at += 1;
                 continue;
             }
+            0xEF if bytes[at..].starts_with(&[0xEF, 0xBB, 0xBF]) => {
+                at += 3;
+                continue;
+            }
+            // A comment runs to the next line terminator, which is `\n`, `\r` or `\r\n`.
             b'#' => {
-                at = bytes[at..].iter().position(|b| *b == b'\n').map_or(bytes.len(), |end| at + end);
+                at = bytes[at..].iter().position(|b| matches!(b, b'\n' | b'\r')).map_or(bytes.len(), |end| at + end);
                 continue;
             }
             b'"' if bytes[at..].starts_with(b"\"\"\"") => {
@@ -202,28 +296,76 @@ fn exceeds_tokens(query: &str, limit: usize) -> bool {
             }
             b'"' => {
                 at += 1;
-                while at < bytes.len() && bytes[at] != b'"' && bytes[at] != b'\n' {
+                while at < bytes.len() && !matches!(bytes[at], b'"' | b'\n' | b'\r') {
                     at += if bytes[at] == b'\\' { 2 } else { 1 };
                 }
                 at += 1;
             }
             b'.' if bytes[at..].starts_with(b"...") => at += 3,
-            b if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' => {
+            b'_' | b'A'..=b'Z' | b'a'..=b'z' => {
                 at += 1;
-                while at < bytes.len()
-                    && (bytes[at].is_ascii_alphanumeric() || matches!(bytes[at], b'_' | b'.' | b'+' | b'-'))
-                {
+                while at < bytes.len() && (bytes[at].is_ascii_alphanumeric() || bytes[at] == b'_') {
                     at += 1;
                 }
             }
-            _ => at += 1,
+            b'-' | b'0'..=b'9' => at = number_end(bytes, at),
+            b'(' => {
+                open.push(Open::Paren);
+                parens += 1;
+                at += 1;
+            }
+            b'[' | b'{' => {
+                let kind = if parens > 0 { Open::Value } else { Open::Selection };
+                if kind == Open::Value {
+                    values += 1;
+                    shape.value_depth = shape.value_depth.max(values);
+                    if values > max_value_depth {
+                        return shape;
+                    }
+                }
+                open.push(kind);
+                at += 1;
+            }
+            b')' | b']' | b'}' => {
+                match open.pop() {
+                    Some(Open::Paren) => parens -= 1,
+                    Some(Open::Value) => values -= 1,
+                    Some(Open::Selection) | None => {}
+                }
+                at += 1;
+            }
+            // Punctuators and anything the lexer would refuse: one token each.
+            _ => at += utf8_width(byte),
         }
-        tokens += 1;
-        if tokens > limit {
-            return true;
+        shape.tokens += 1;
+        if shape.tokens > max_tokens {
+            return shape;
         }
     }
-    false
+    shape
+}
+
+/// Where the number starting at `start` ends: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+/// A lone `-` is one (invalid) token.
+fn number_end(bytes: &[u8], start: usize) -> usize {
+    let digits = |mut at: usize| {
+        while at < bytes.len() && bytes[at].is_ascii_digit() {
+            at += 1;
+        }
+        at
+    };
+    let mut at = start + usize::from(bytes[start] == b'-');
+    at = digits(at);
+    if at + 1 < bytes.len() && bytes[at] == b'.' && bytes[at + 1].is_ascii_digit() {
+        at = digits(at + 1);
+    }
+    if at < bytes.len() && matches!(bytes[at], b'e' | b'E') {
+        let sign = at + 1 + usize::from(at + 1 < bytes.len() && matches!(bytes[at + 1], b'+' | b'-'));
+        if sign < bytes.len() && bytes[sign].is_ascii_digit() {
+            at = digits(sign);
+        }
+    }
+    at.max(start + 1)
 }
 
 /// Where a block string's closing `"""` starts, skipping escaped `\"""`.
@@ -239,6 +381,16 @@ fn find_block_string_end(body: &[u8]) -> Option<usize> {
         }
     }
     None
+}
+
+/// The length of the UTF-8 sequence a lead byte starts (1 for a stray continuation byte).
+fn utf8_width(lead: u8) -> usize {
+    match lead {
+        0xF0..=0xF7 => 4,
+        0xE0..=0xEF => 3,
+        0xC0..=0xDF => 2,
+        _ => 1,
+    }
 }
 
 #[cfg(test)]
@@ -275,7 +427,8 @@ mod tests {
         assert_eq!(rejection.code(), "TOO_MANY_TOKENS");
         let many_values = format!("{{ factKinds(x: [{}]) {{ key }} }}", "1 ".repeat(5_000));
         assert_eq!(check(&many_values, CostLimits::default()).unwrap_err().code(), "TOO_MANY_TOKENS");
-        assert!(exceeds_tokens("...", 0) && !exceeds_tokens("...", 1) && !exceeds_tokens("-1.5e+3", 1));
+        let tokens = |query: &str| lexical_shape(query, usize::MAX, usize::MAX).tokens;
+        assert_eq!((tokens("..."), tokens("-1.5e+3"), tokens("a...F")), (1, 1, 3));
     }
 
     #[test]
@@ -301,5 +454,143 @@ mod tests {
         assert_eq!(check(cycle, CostLimits::default()).unwrap_err().code(), "BAD_USER_INPUT");
         let piled = "{ factKinds @skip(if: false) @skip(if: false) @skip(if: false) @skip(if: false) @skip(if: false) { key } }";
         assert_eq!(check(piled, CostLimits::default()).unwrap_err().code(), "TOO_MANY_DIRECTIVES");
+    }
+
+    #[test]
+    fn a_comment_ends_at_a_carriage_return_too() {
+        let hidden = format!("#\r{{ nodes(ids: [{}]) {{ id }} }}", "1 ".repeat(6_000));
+        assert_eq!(check(&hidden, CostLimits::default()).unwrap_err().code(), "TOO_MANY_TOKENS");
+        assert_eq!(lexical_shape("# a\r{ a }", usize::MAX, usize::MAX).tokens, 3);
+        assert_eq!(lexical_shape("# a\r\n{ a }", usize::MAX, usize::MAX).tokens, 3);
+    }
+
+    #[test]
+    fn values_nested_past_the_limit_are_refused_before_parsing() {
+        for (open, close) in [("[", "]"), ("{a:", "}"), ("[{a:", "}]")] {
+            for levels in [33, 100, 10_000, 100_000] {
+                let value = format!("{}1{}", open.repeat(levels), close.repeat(levels));
+                let query = format!("{{ factKinds(category: {value}) {{ key }} }}");
+                let limits = CostLimits { max_bytes: usize::MAX, max_tokens: usize::MAX, ..CostLimits::default() };
+                let rejection = check(&query, limits).unwrap_err();
+                assert_eq!(rejection.code(), "VALUE_TOO_DEEP", "{open} × {levels}");
+            }
+        }
+        // Types of variables nest inside parentheses too, and so do directive arguments.
+        let deep_type = format!("query($v: {}Int{}) {{ __typename }}", "[".repeat(40), "]".repeat(40));
+        assert_eq!(check(&deep_type, CostLimits::default()).unwrap_err().code(), "VALUE_TOO_DEEP");
+        let within = format!("{{ factKinds(category: {}\"x\"{}) {{ key }} }}", "[".repeat(32), "]".repeat(32));
+        assert!(check(&within, CostLimits::default()).is_ok());
+        // Selection sets are not values: sixteen levels of them pass the value limit.
+        assert_eq!(lexical_shape("{ a { b { c } } }", usize::MAX, usize::MAX).value_depth, 0);
+    }
+
+    #[test]
+    fn variables_nested_past_the_limit_are_refused_and_named() {
+        let mut value = serde_json::json!(1);
+        for _ in 0..40 {
+            value = serde_json::json!([{ "a": value }]);
+        }
+        let variables = async_graphql::Variables::from_json(serde_json::json!({ "ok": [1], "deep": value }));
+        let rejection = check_variables(&variables, CostLimits::default()).unwrap_err();
+        assert_eq!(rejection, CostRejection::ValuesTooDeep { limit: 32, path: Some("$deep".into()) });
+        let shallow = async_graphql::Variables::from_json(serde_json::json!({ "v": [[[{ "a": [1] }]]] }));
+        assert!(check_variables(&shallow, CostLimits::default()).is_ok());
+        assert_eq!(json_depth(br#"{"query": "[[[[", "variables": {"v": [[1]]}}"#), 4);
+    }
+
+    mod lexer_agrees_with_the_parser {
+        use proptest::prelude::*;
+
+        use super::super::lexical_shape;
+
+        /// A value as its tokens, with how deeply its lists and objects nest.
+        fn value() -> impl Strategy<Value = (Vec<String>, usize)> {
+            let leaf = prop_oneof![
+                "[A-Z_][A-Za-z0-9_]{0,6}",
+                "-?(0|[1-9][0-9]{0,5})",
+                "-?(0|[1-9][0-9]{0,3})\\.[0-9]{1,3}([eE][+-]?[0-9]{1,2})?",
+                "-?[1-9][0-9]{0,2}[eE][+-]?[0-9]{1,2}",
+                "\"([a-z #,{}()\\[\\]éш]|\\\\n|\\\\\"|\\\\u00e9)*\"",
+                "\"\"\"([a-z #,{}\\n\\rш]|\\\\\"\"\")*\"\"\"",
+            ]
+            .prop_map(|token| (vec![token], 0))
+            .boxed();
+            let variable = Just((vec!["$v".to_owned()], 0)).boxed();
+            prop_oneof![4 => leaf, 1 => variable].prop_recursive(6, 48, 4, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4).prop_map(|items| {
+                        let depth = 1 + items.iter().map(|(_, d)| *d).max().unwrap_or(0);
+                        let mut tokens = vec!["[".to_owned()];
+                        tokens.extend(items.into_iter().flat_map(|(t, _)| t));
+                        tokens.push("]".to_owned());
+                        (tokens, depth)
+                    }),
+                    prop::collection::vec(("[a-z][a-z0-9]{0,4}", inner), 0..4).prop_map(|fields| {
+                        let depth = 1 + fields.iter().map(|(_, (_, d))| *d).max().unwrap_or(0);
+                        let mut tokens = vec!["{".to_owned()];
+                        for (index, (name, (value, _))) in fields.into_iter().enumerate() {
+                            tokens.extend([format!("{name}{index}"), ":".to_owned()]);
+                            tokens.extend(value);
+                        }
+                        tokens.push("}".to_owned());
+                        (tokens, depth)
+                    }),
+                ]
+            })
+        }
+
+        /// Ignored tokens: at least one between any two tokens, so none merge.
+        fn separator() -> impl Strategy<Value = String> {
+            prop::collection::vec(
+                prop_oneof![
+                    Just(" ".to_owned()),
+                    Just("\t".to_owned()),
+                    Just(",".to_owned()),
+                    Just("\n".to_owned()),
+                    Just("\r".to_owned()),
+                    Just("\r\n".to_owned()),
+                    " #[a-z {}(\\[]{0,8}\n",
+                    " #[a-z {}(\\[]{0,8}\r",
+                ],
+                1..3,
+            )
+            .prop_map(|parts| parts.concat())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+            #[test]
+            fn tokens_and_value_depth_match_the_generated_document(
+                (argument, depth) in value(),
+                separators in prop::collection::vec(separator(), 200),
+            ) {
+                let mut tokens: Vec<String> = "query Q ( $v : [Int] = [ 1 ] ) @include ( if : true ) { alias : field ( arg :"
+                    .split(' ')
+                    .map(str::to_owned)
+                    .collect();
+                tokens.extend(argument);
+                tokens.extend(") { sub ... on_T { x } ...F } } fragment F on_T { y }".split(' ').map(|t| t.replace('_', " ")));
+                let mut document = String::new();
+                for (index, token) in tokens.iter().enumerate() {
+                    document.push_str(token);
+                    document.push_str(&separators[index % separators.len()]);
+                }
+                prop_assert!(async_graphql::parser::parse_query(&document).is_ok(), "the parser accepts {document:?}");
+                let shape = lexical_shape(&document, usize::MAX, usize::MAX);
+                // async-graphql's grammar takes `$v`, `@include`, `[Int]`, `...F` and `on T` whole, while the
+                // spec's lexer sees punctuators and names in them, as the counter does.
+                let expected: usize = tokens
+                    .iter()
+                    .map(|t| match t.as_str() {
+                        "[Int]" => 3,
+                        "...F" | "on T" => 2,
+                        t if t.len() > 1 && (t.starts_with('$') || t.starts_with('@')) => 2,
+                        _ => 1,
+                    })
+                    .sum();
+                prop_assert_eq!(shape.tokens, expected, "{:?}", document);
+                prop_assert_eq!(shape.value_depth, depth.max(1), "{:?}", document);
+            }
+        }
     }
 }

@@ -17,6 +17,7 @@ pub const INVALID_TRANSITION: &str = "INVALID_TRANSITION";
 pub const RATE_LIMITED: &str = "RATE_LIMITED";
 pub const UNAVAILABLE: &str = "UNAVAILABLE";
 pub const TIMEOUT: &str = "TIMEOUT";
+pub const RESPONSE_TOO_LARGE: &str = "RESPONSE_TOO_LARGE";
 
 /// Seconds a client is told to wait before retrying when the database is unavailable.
 const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 2;
@@ -77,6 +78,44 @@ impl From<ApiError> for async_graphql::ServerError {
     }
 }
 
+/// A query refused by its measured cost, before execution. A refusal that concerns one value
+/// (a variable nested too deep) names it in `fields`, as input errors do.
+impl From<super::cost::CostRejection> for ApiError {
+    fn from(rejection: super::cost::CostRejection) -> Self {
+        let message = rejection.to_string();
+        let code = rejection.code();
+        let path = match &rejection {
+            super::cost::CostRejection::ValuesTooDeep { path, .. } => path.clone(),
+            _ => None,
+        };
+        ApiError(async_graphql::Error::new(message.clone()).extend_with(|_, ext| {
+            ext.set("code", code);
+            if let Some(path) = path {
+                ext.set("fields", Value::List(vec![field(path, message)]));
+            }
+        }))
+    }
+}
+
+/// An answer refused because it grew past the response size limit while it was being built.
+pub fn response_too_large(limit: usize) -> ApiError {
+    let message = format!(
+        "the answer would be larger than the limit of {limit} bytes; ask for fewer items or leave out large text fields such as `snapshot`"
+    );
+    ApiError(async_graphql::Error::new(message).extend_with(|_, ext| {
+        ext.set("code", RESPONSE_TOO_LARGE);
+        ext.set("limit", limit as u64);
+    }))
+}
+
+/// One entry of `extensions.fields`: the path of an offending value and what is wrong with it.
+fn field(path: String, message: String) -> Value {
+    let mut map = async_graphql::indexmap::IndexMap::new();
+    map.insert(async_graphql::Name::new("path"), Value::from(path));
+    map.insert(async_graphql::Name::new("message"), Value::from(message));
+    Value::Object(map)
+}
+
 impl From<DomainError> for ApiError {
     fn from(error: DomainError) -> Self {
         ApiError(to_graphql(error))
@@ -97,17 +136,7 @@ fn to_graphql(error: DomainError) -> async_graphql::Error {
                     ext.set("code", BAD_USER_INPUT);
                     ext.set(
                         "fields",
-                        Value::List(
-                            violations
-                                .iter()
-                                .map(|v| {
-                                    let mut map = async_graphql::indexmap::IndexMap::new();
-                                    map.insert(async_graphql::Name::new("path"), Value::from(v.field.clone()));
-                                    map.insert(async_graphql::Name::new("message"), Value::from(v.message.clone()));
-                                    Value::Object(map)
-                                })
-                                .collect(),
-                        ),
+                        Value::List(violations.iter().map(|v| field(v.field.clone(), v.message.clone())).collect()),
                     );
                 })
             }

@@ -614,7 +614,9 @@ pub struct FactQuery;
 impl FactQuery {
     /// Facts matching `filter`, sorted by `orderBy` (default: occurred, newest first), as a Relay
     /// connection. `first`/`last` default to 20 and may not exceed 100.
-    #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
+    #[graphql(
+        complexity = "crate::graphql::connection::fact_page_cost(filter.as_ref(), first, last, child_complexity)"
+    )]
     #[allow(clippy::too_many_arguments)]
     async fn facts(
         &self,

@@ -12,6 +12,7 @@ pub mod kinds;
 pub mod loaders;
 pub mod node;
 pub mod nul_guard;
+pub mod response_budget;
 pub mod sources;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
@@ -55,11 +56,19 @@ pub struct QueryLimits {
     pub max_complexity: usize,
     pub introspection: bool,
     pub suggestions: bool,
+    /// Largest answer, in bytes of text, built for one request.
+    pub max_response_bytes: usize,
 }
 
 impl Default for QueryLimits {
     fn default() -> Self {
-        Self { max_depth: 16, max_complexity: 20_000, introspection: true, suggestions: true }
+        Self {
+            max_depth: 16,
+            max_complexity: 20_000,
+            introspection: true,
+            suggestions: true,
+            max_response_bytes: 16 * 1024 * 1024,
+        }
     }
 }
 
@@ -77,7 +86,8 @@ pub fn build_schema_with(
     let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
-        .extension(nul_guard::RefuseNul);
+        .extension(nul_guard::RefuseNul)
+        .extension(response_budget::ResponseBudget { limit_bytes: limits.max_response_bytes });
     if !limits.introspection {
         builder = builder.disable_introspection();
     }

@@ -67,7 +67,10 @@ impl Source {
     async fn has_snapshot(&self) -> bool {
         self.0.snapshot.is_some()
     }
-    /// The stored text snapshot of the document.
+    /// The stored text snapshot of the document. It may be long (up to 500,000 characters), so
+    /// it weighs `LARGE_TEXT_COST` in a query's complexity and counts in full against the
+    /// answer's size limit.
+    #[graphql(complexity = "crate::graphql::cost::LARGE_TEXT_COST")]
     async fn snapshot(&self) -> Option<&str> {
         self.0.snapshot.as_deref()
     }
@@ -76,7 +79,9 @@ impl Source {
         self.0.snapshot_sha256.as_deref()
     }
     /// Facts citing this source, as a connection (same arguments as `Query.facts`).
-    #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
+    #[graphql(
+        complexity = "crate::graphql::connection::fact_page_cost(filter.as_ref(), first, last, child_complexity)"
+    )]
     #[allow(clippy::too_many_arguments)]
     async fn facts(
         &self,
