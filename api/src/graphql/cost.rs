@@ -594,3 +594,16 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod selection_nesting {
+    #[test]
+    fn deeply_nested_selections_are_refused_by_the_parser_without_overflowing() {
+        for levels in [1_000, 100_000] {
+            let query = format!("{}{}", "{ a ".repeat(levels), "}".repeat(levels));
+            let limits = super::CostLimits { max_bytes: usize::MAX, max_tokens: usize::MAX, ..Default::default() };
+            // Whatever the verdict, it is reached without exhausting the stack.
+            let _ = super::check(&query, limits);
+        }
+    }
+}
