@@ -154,10 +154,13 @@ async fn slow_bodies_from_one_address_do_not_keep_another_address_from_being_ser
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let client = other_client();
     let mut failures = Vec::new();
+    let mut slowest = Duration::ZERO;
     for _ in 0..20 {
+        let sent = Instant::now();
         if let Err(failure) = probe(&app, &client).await {
             failures.push(failure);
         }
+        slowest = slowest.max(sent.elapsed());
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     stop.store(true, Ordering::Relaxed);
@@ -166,13 +169,14 @@ async fn slow_bodies_from_one_address_do_not_keep_another_address_from_being_ser
     }
     eprintln!(
         "slow-body attack: {} connections opened, {} refused at once, {} answered BODY_TIMEOUT, {} OVERLOADED, {} other; \
-         {} of 20 probes failed",
+         {} of 20 probes failed, the slowest answered in {} ms",
         outcomes.opened.load(Ordering::Relaxed),
         outcomes.refused_at_once.load(Ordering::Relaxed),
         outcomes.body_timeouts.load(Ordering::Relaxed),
         outcomes.overloaded.load(Ordering::Relaxed),
         outcomes.other.load(Ordering::Relaxed),
         failures.len(),
+        slowest.as_millis(),
     );
     assert!(failures.is_empty(), "every probe from another address is served: {failures:?}");
     assert!(
@@ -357,13 +361,12 @@ fn open_file_limits(pid: u32) -> (String, String) {
     (numbers.next().unwrap().to_owned(), numbers.next().unwrap().to_owned())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_soft_open_file_limit_is_raised_to_the_hard_one_at_start_up() {
+/// The `chancery` binary serving `database`, started under `ulimit` (as a service manager with
+/// an ordinary file limit starts it); the process and the address it listens on.
+fn spawn_binary_under(ulimit: &str, database: &support::TestDatabase) -> (std::process::Child, SocketAddr) {
     use std::io::BufRead;
-    let database = support::TestDatabase::new(Backend::Sqlite).await;
-    // Started the way a service manager with an ordinary `ulimit -n` starts it.
     let mut server = std::process::Command::new("sh")
-        .args(["-c", "ulimit -Sn 256 && exec \"$0\" \"$@\"", env!("CARGO_BIN_EXE_chancery")])
+        .args(["-c", &format!("ulimit {ulimit} && exec \"$0\" \"$@\""), env!("CARGO_BIN_EXE_chancery")])
         .args(["--database-url", &database.url, "serve", "--bind", "127.0.0.1:0"])
         .env("CHANCERY_JWT_SECRET", support::TEST_JWT_SECRET)
         .env("CHANCERY_LOG", "warn")
@@ -371,12 +374,54 @@ async fn the_soft_open_file_limit_is_raised_to_the_hard_one_at_start_up() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let stdout = server.stdout.take().unwrap();
-    let listening = std::io::BufReader::new(stdout).lines().map_while(Result::ok).any(|l| l.contains("serving"));
+    let mut lines = std::io::BufReader::new(server.stdout.take().unwrap()).lines();
+    let address = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|line| line.split("serving GraphiQL at http://").nth(1).map(|rest| rest.replace("/graphql", "")))
+        .and_then(|rest| rest.split_whitespace().next().and_then(|a| a.parse().ok()))
+        .expect("the server says where it listens");
+    std::thread::spawn(move || lines.for_each(drop));
+    (server, address)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_soft_open_file_limit_is_raised_to_the_hard_one_at_start_up() {
+    let database = support::TestDatabase::new(Backend::Sqlite).await;
+    let (mut server, _) = spawn_binary_under("-Sn 256", &database);
     let (soft, hard) = open_file_limits(server.id());
     let _ = server.kill();
     let _ = server.wait();
-    assert!(listening, "the server started");
     assert_ne!(hard, "256", "the hard limit is above the soft one this test starts with");
     assert_eq!(soft, hard, "the soft limit is raised to the hard one");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_an_ordinary_file_limit_a_client_past_the_connection_cap_is_answered_not_left_hanging() {
+    let database = support::TestDatabase::new(Backend::Sqlite).await;
+    // Soft and hard at 256: nothing to raise, so the default cap must stay below it.
+    let (mut server, address) = spawn_binary_under("-n 256", &database);
+    let mut held = Vec::new();
+    for client in 10..15 {
+        held.extend(half_open(address, Ipv4Addr::new(127, 0, 0, client), 50).await);
+    }
+    let mut late = connect_from(OTHER_CLIENT, address).await.unwrap();
+    let answer = read_until_closed(&mut late, Duration::from_secs(5)).await;
+    drop(held);
+    let recovered = async {
+        let client = other_client();
+        loop {
+            let response = client.post(format!("http://{address}/graphql")).json(&json!({ "query": "{ __typename }" }));
+            if response.send().await.is_ok_and(|r| r.status() == 200) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    let recovered = tokio::time::timeout(BOUND, recovered).await.is_ok();
+    let _ = server.kill();
+    let _ = server.wait();
+    let answer = answer.expect("a client past the cap is answered at once, not left waiting for a file descriptor");
+    assert_eq!(status_and_code(&answer), (503, "TOO_MANY_CONNECTIONS".to_owned()));
+    assert!(recovered, "the server serves again once the connections are closed");
 }
