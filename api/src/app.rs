@@ -13,6 +13,7 @@ use crate::config::{AuthConfig, DatabaseConfig, ServeConfig};
 use crate::db::{self, StatementCounter};
 use crate::domain::demo::{load_demo, DemoReport};
 use crate::graphql::{build_schema_with, ChancerySchemaBuilder, QueryLimits, SchemaServices};
+use crate::http::connections::{raise_open_file_limit, ConnectionLimits};
 use crate::http::{router, AppState};
 
 /// A ready-to-serve application.
@@ -21,6 +22,7 @@ pub struct App {
     pub db: DatabaseConnection,
     pub statements: StatementCounter,
     pub demo: Option<DemoReport>,
+    pub connections: ConnectionLimits,
 }
 
 /// Connects, migrates, loads the demo data when asked, and builds the router.
@@ -35,6 +37,8 @@ pub async fn build_with(
     serve: &ServeConfig,
     customize: impl FnOnce(ChancerySchemaBuilder) -> ChancerySchemaBuilder,
 ) -> anyhow::Result<App> {
+    raise_open_file_limit();
+    let connections = ConnectionLimits::new(serve, database.max_connections);
     let statements = StatementCounter::default();
     let db = db::connect(database, &statements).await.context("connecting to the database")?;
     db::migrate(&db).await.context("applying migrations")?;
@@ -59,7 +63,7 @@ pub async fn build_with(
         statements: statements.clone(),
         requests: Arc::new(Default::default()),
     };
-    Ok(App { router: router(state, serve), db, statements, demo })
+    Ok(App { router: router(state, serve), db, statements, demo, connections })
 }
 
 /// The embedded store's file, if the URL names one.
@@ -141,11 +145,15 @@ fn token_service(auth: &AuthConfig, database_url: &str) -> anyhow::Result<TokenS
     )
 }
 
-/// The router as a service that knows each connection's peer address (for throttling).
-pub fn into_service(
+/// Serves the app's router on `listener` until `stop` resolves, then until the requests in
+/// flight finish: the connection handling of `chancery serve`, which the tests drive too.
+pub async fn serve_until(
     router: axum::Router,
-) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<axum::Router, std::net::SocketAddr> {
-    router.into_make_service_with_connect_info::<std::net::SocketAddr>()
+    limits: ConnectionLimits,
+    listener: TcpListener,
+    stop: impl std::future::Future<Output = ()> + Send,
+) {
+    crate::http::connections::serve(listener, router, limits, stop).await;
 }
 
 /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish within the grace period.
@@ -154,14 +162,14 @@ pub fn into_service(
 pub async fn serve(app: App, listener: TcpListener, grace: Duration) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut stop_rx_for_server = stop_rx.clone();
-    let server = axum::serve(listener, into_service(app.router)).with_graceful_shutdown(async move {
+    let server = serve_until(app.router, app.connections, listener, async move {
         let _ = stop_rx_for_server.wait_for(|stop| *stop).await;
     });
-    let mut server = tokio::spawn(async move { server.await });
+    let mut server = tokio::spawn(server);
     tokio::select! {
         _ = shutdown_signal() => {}
         result = &mut server => {
-            result.context("server task")?.context("server")?;
+            result.context("server task")?;
             return Ok(());
         }
     }
@@ -170,7 +178,7 @@ pub async fn serve(app: App, listener: TcpListener, grace: Duration) -> anyhow::
     let _ = stop_tx.send(true);
     match tokio::time::timeout(grace, &mut server).await {
         Ok(result) => {
-            result.context("server task")?.context("server")?;
+            result.context("server task")?;
             // Every request has finished, so every connection is back in the pool.
             let remaining = grace.saturating_sub(started.elapsed()).max(Duration::from_secs(1));
             if tokio::time::timeout(remaining, app.db.close()).await.is_err() {

@@ -195,6 +195,22 @@ pub struct ServeConfig {
     /// Largest answer to one request, in bytes of text (the data is discarded beyond it).
     #[arg(long = "max-response-bytes", env = "CHANCERY_MAX_RESPONSE_BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_response_bytes: usize,
+    /// Seconds a client has to send a request's headers; an idle keep-alive connection is
+    /// closed after as long.
+    #[arg(long = "header-read-timeout-secs", env = "CHANCERY_HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_read_timeout_secs: u64,
+    /// Seconds a client has to send a request's whole body.
+    #[arg(long = "body-read-timeout-secs", env = "CHANCERY_BODY_READ_TIMEOUT_SECS", default_value_t = 10)]
+    pub body_read_timeout_secs: u64,
+    /// Slowest average rate a body may arrive at, in bytes per second, after its first second (0: none).
+    #[arg(long = "body-min-bytes-per-sec", env = "CHANCERY_BODY_MIN_BYTES_PER_SEC", default_value_t = 1024)]
+    pub body_min_bytes_per_sec: u64,
+    /// Open connections at once (default: 4,096, or fewer when the open-file limit is lower).
+    #[arg(long = "max-connections", env = "CHANCERY_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+    /// Open connections at once from one client address (an IPv6 /64 counts as one); 0 is no limit.
+    #[arg(long = "max-connections-per-address", env = "CHANCERY_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 64)]
+    pub max_connections_per_address: usize,
     #[command(flatten)]
     pub auth: AuthConfig,
 }
@@ -272,6 +288,11 @@ impl Default for ServeConfig {
             max_query_tokens: 4_000,
             max_value_depth: 32,
             max_response_bytes: 16 * 1024 * 1024,
+            header_read_timeout_secs: 10,
+            body_read_timeout_secs: 10,
+            body_min_bytes_per_sec: 1024,
+            max_connections: None,
+            max_connections_per_address: 64,
             auth: AuthConfig {
                 token_ttl_secs: 3600,
                 token_issuer: "chancery".into(),

@@ -27,6 +27,9 @@ use crate::graphql::error::{ApiError, BAD_USER_INPUT};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::ChancerySchema;
 
+pub mod body;
+pub mod connections;
+
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
@@ -54,6 +57,8 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .layer(middleware::from_fn_with_state(state.clone(), count_requests))
+        // Outside `admit`: a slow body holds its connection, never a place in flight.
+        .layer(middleware::from_fn_with_state(body::BodyDeadline::new(config), body::read_in_time))
         .layer(RequestBodyLimitLayer::new(config.body_limit_bytes))
         .layer(middleware::from_fn_with_state(config.body_limit_bytes, refuse_announced_oversize))
         .layer(middleware::from_fn_with_state(Duration::from_secs(config.request_timeout_secs), time_limit))

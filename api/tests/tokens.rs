@@ -780,9 +780,8 @@ async fn without_a_jwt_secret_a_database_that_is_not_an_embedded_file_is_refused
 async fn serve(app: chancery::app::App) -> (String, tokio::task::JoinHandle<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base_url = format!("http://{}", listener.local_addr().unwrap());
-    let server = tokio::spawn(async move {
-        let _ = axum::serve(listener, chancery::app::into_service(app.router)).await;
-    });
+    let server =
+        tokio::spawn(chancery::app::serve_until(app.router, app.connections, listener, std::future::pending()));
     (base_url, server)
 }
 

@@ -239,7 +239,7 @@ impl TestApp {
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         let db = app.db.clone();
         let statements = app.statements.clone();
-        tokio::spawn(async move { axum::serve(listener, chancery::app::into_service(app.router)).await });
+        tokio::spawn(chancery::app::serve_until(app.router, app.connections, listener, std::future::pending()));
         Self { backend, base_url, db, statements, client: reqwest::Client::new(), database }
     }
 
