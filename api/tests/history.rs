@@ -83,9 +83,9 @@ async fn verify_history_cli(app: &TestApp, extra: &[&str]) -> (bool, String, Str
 async fn disable_guards(app: &TestApp) {
     let statements: &[&str] = match app.backend {
         Backend::Sqlite => &[
-            "DROP TRIGGER revision_chain_guard_insert",
-            "DROP TRIGGER revision_chain_guard_delete",
-            "DROP TRIGGER revision_chain_guard_update",
+            "DROP TRIGGER IF EXISTS revision_chain_guard_insert",
+            "DROP TRIGGER IF EXISTS revision_chain_guard_delete",
+            "DROP TRIGGER IF EXISTS revision_chain_guard_update",
             "DROP TRIGGER revisions_append_only_delete",
         ],
         Backend::Postgres => {
