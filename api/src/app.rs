@@ -66,13 +66,6 @@ pub async fn build_with(
     Ok(App { router: router(state, serve), db, statements, demo, connections })
 }
 
-/// The embedded store's file, if the URL names one.
-fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
-    let path = rest.split('?').next().unwrap_or_default();
-    (!path.is_empty() && !path.contains(":memory:")).then(|| std::path::PathBuf::from(path))
-}
-
 /// The token secret: configured, or on the embedded store generated once and kept beside the
 /// database file (mode 0600) so tokens survive restarts. Postgres deployments must configure it.
 fn token_secret(auth: &AuthConfig, database_url: &str) -> anyhow::Result<Vec<u8>> {
@@ -83,7 +76,7 @@ fn token_secret(auth: &AuthConfig, database_url: &str) -> anyhow::Result<Vec<u8>
         );
         return Ok(secret.as_bytes().to_vec());
     }
-    let Some(db_file) = sqlite_file(database_url) else {
+    let Some(db_file) = crate::db::sqlite_file(database_url) else {
         anyhow::bail!("CHANCERY_JWT_SECRET (--jwt-secret) is required when the database is not the embedded default");
     };
     let path = std::path::PathBuf::from(format!("{}.jwt-secret", db_file.display()));

@@ -8,7 +8,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::config::{Cli, Command, DatabaseConfig, MigrateDirection, ServeConfig, UserCommand};
 use crate::db::{self, StatementCounter};
 use crate::domain::demo::{self, DemoReport};
-use crate::domain::history::{verify_chain, ChainVerdict};
+use crate::domain::history::{verify_chain_since, ChainVerdict};
 use crate::domain::users;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -33,15 +33,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("migrations: {direction:?} done");
             Ok(())
         }
-        Command::VerifyHistory => {
+        Command::VerifyHistory { since_head } => {
             let db = connect(&cli.database).await?;
-            match verify_chain(&db).await? {
+            match verify_chain_since(&db, since_head.as_ref()).await? {
                 ChainVerdict::Intact { length } => {
                     println!("history intact: {length} revisions verified");
+                    if let Some(seen) = since_head {
+                        println!("it extends the head seen earlier: revision #{} {}", seen.sequence, seen.hash);
+                    }
                     Ok(())
                 }
-                ChainVerdict::Broken { seq, revision_id, reason } => {
-                    bail!("history broken at revision #{seq} ({revision_id}): {reason}")
+                ChainVerdict::Broken { seq, revision_id: Some(id), reason } => {
+                    bail!("history broken at revision #{seq} ({id}): {reason}")
+                }
+                ChainVerdict::Broken { seq, revision_id: None, reason } => {
+                    bail!("history broken after revision #{seq}: {reason}")
                 }
             }
         }

@@ -30,7 +30,12 @@ pub enum Command {
         direction: MigrateDirection,
     },
     /// Recompute the revision hash chain and report the first revision that does not match.
-    VerifyHistory,
+    VerifyHistory {
+        /// A head published earlier by `historyHead`, as `<sequence>:<hash>`: also prove that
+        /// the current log extends it (that revision is still there, unchanged).
+        #[arg(long, value_name = "SEQUENCE:HASH")]
+        since_head: Option<crate::domain::history::SeenHead>,
+    },
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),

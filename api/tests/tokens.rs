@@ -246,12 +246,15 @@ async fn assert_accepted(app: &TestApp, token: &str, email: &str) -> Value {
     data["viewer"].clone()
 }
 
-/// Asserts that an external `token` is accepted as the provider's user who claims `email`: an
-/// account of its own (keyed by issuer and subject, never a local account), named by the claim.
-async fn assert_accepted_external(app: &TestApp, token: &str, email: &str) -> Value {
+/// How alice is shown: her token claims an email her provider has not verified, and no name.
+const ALICE_SHOWN_AS: &str = "unverified: alice@idp.test";
+
+/// Asserts that an external `token` is accepted as one of the provider's users: an account of
+/// its own (keyed by issuer and subject, never a local account), shown as `display_name`.
+async fn assert_accepted_external(app: &TestApp, token: &str, display_name: &str) -> Value {
     let data = app.ok_as(token, "{ viewer { id email displayName role } }", json!({})).await;
     let viewer = data["viewer"].clone();
-    assert_eq!(viewer["displayName"], email, "{data:#}");
+    assert_eq!(viewer["displayName"], display_name, "{data:#}");
     assert!(viewer["email"].as_str().unwrap().ends_with("@external.invalid"), "{data:#}");
     viewer
 }
@@ -322,7 +325,7 @@ async fn hs256_token_signed_with_the_rs256_public_key_is_refused(backend: Backen
         assert_refused(&app, &hs256(&header, &local_claims(&editor_id), secret), "HS256/public key, kid, local").await;
     }
     // Controls: the provider's genuine RS256 token and a genuine local token work on this server.
-    assert_accepted_external(&app, &rs256_token(&alice_claims()), "alice@idp.test").await;
+    assert_accepted_external(&app, &rs256_token(&alice_claims()), ALICE_SHOWN_AS).await;
     assert_accepted(&app, &local_token(&local_claims(&editor_id)), EDITOR_EMAIL).await;
 }
 
@@ -588,23 +591,51 @@ async fn authorization_headers_that_are_not_bearer_tokens_are_refused(backend: B
 async fn external_rs256_token_is_accepted_with_the_mapped_role(backend: Backend) {
     let app = spawn_with_external_provider(backend).await;
     let token = rs256_token(&alice_claims());
-    let viewer = assert_accepted_external(&app, &token, "alice@idp.test").await;
+    let viewer = assert_accepted_external(&app, &token, ALICE_SHOWN_AS).await;
     assert_eq!(viewer["role"], "REVIEWER");
     // Seen again, alice is the same account.
     let users = app.row_count("users").await;
-    let again = assert_accepted_external(&app, &token, "alice@idp.test").await;
+    let again = assert_accepted_external(&app, &token, ALICE_SHOWN_AS).await;
     assert_eq!(again["id"], viewer["id"]);
     assert_eq!(app.row_count("users").await, users);
     // The role follows the provider's claims.
     let editor = rs256_token(&with(alice_claims(), "roles", json!(["chancery-editor"])));
-    assert_eq!(assert_accepted_external(&app, &editor, "alice@idp.test").await["role"], "EDITOR");
+    assert_eq!(assert_accepted_external(&app, &editor, ALICE_SHOWN_AS).await["role"], "EDITOR");
 }
 
 async fn external_ed25519_token_is_accepted(backend: Backend) {
     let app = spawn_with_external_provider(backend).await;
     let token = external_token(Algorithm::EdDSA, "test-ed25519", &ed25519_key(), &alice_claims());
-    let viewer = assert_accepted_external(&app, &token, "alice@idp.test").await;
+    let viewer = assert_accepted_external(&app, &token, ALICE_SHOWN_AS).await;
     assert_eq!(viewer["role"], "REVIEWER");
+}
+
+async fn an_external_users_unverified_email_does_not_become_their_display_name(backend: Backend) {
+    let app = spawn_with_external_provider(backend).await;
+    let as_subject = |subject: &str, claims: Value| rs256_token(&with(claims, "sub", json!(subject)));
+    // Anyone may claim any address at some providers: shown as a claim, not as a name.
+    let claimed = as_subject("mallory", with(alice_claims(), "email", json!("ceo@chancery.example")));
+    assert_accepted_external(&app, &claimed, "unverified: ceo@chancery.example").await;
+    let unverified = with(claimed_claims("bob"), "email_verified", json!(false));
+    assert_accepted_external(&app, &as_subject("bob", unverified), "unverified: bob@idp.test").await;
+    // The provider's `name` is the name; an address it verified will do without one.
+    let named = with(claimed_claims("carol"), "name", json!("Carol Example"));
+    assert_accepted_external(&app, &as_subject("carol", named), "Carol Example").await;
+    for (subject, verified) in [("dave", json!(true)), ("erin", json!("true"))] {
+        let claims = with(claimed_claims(subject), "email_verified", verified);
+        assert_accepted_external(&app, &as_subject(subject, claims), &format!("{subject}@idp.test")).await;
+    }
+    let bare = without(claimed_claims("frank"), "email");
+    assert_accepted_external(&app, &as_subject("frank", bare), "frank").await;
+    // The name follows the claims, as the role does.
+    let renamed = with(alice_claims(), "email", json!("ceo@chancery.example"));
+    let renamed = as_subject("mallory", with(renamed, "name", json!("Mallory")));
+    assert_accepted_external(&app, &renamed, "Mallory").await;
+}
+
+/// alice's claims for another subject, claiming `<subject>@idp.test`.
+fn claimed_claims(subject: &str) -> Value {
+    with(with(alice_claims(), "sub", json!(subject)), "email", json!(format!("{subject}@idp.test")))
 }
 
 async fn external_token_with_an_unknown_kid_is_refused(backend: Backend) {
@@ -708,7 +739,7 @@ async fn token_carrying_its_own_key_or_a_key_url_is_refused(backend: Backend) {
     assert_accepted_external(
         &app,
         &jsonwebtoken::encode(&genuine, &alice_claims(), &ed25519_key()).unwrap(),
-        "alice@idp.test",
+        ALICE_SHOWN_AS,
     )
     .await;
 }
@@ -866,6 +897,7 @@ backend_tests!(
     authorization_headers_that_are_not_bearer_tokens_are_refused,
     external_rs256_token_is_accepted_with_the_mapped_role,
     external_ed25519_token_is_accepted,
+    an_external_users_unverified_email_does_not_become_their_display_name,
     external_token_with_an_unknown_kid_is_refused,
     external_token_whose_role_maps_to_nothing_is_refused,
     external_token_from_another_issuer_or_for_another_audience_is_refused,

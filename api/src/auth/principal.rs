@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::passwords::{hash_password, verify_password};
 use super::throttle::LoginThrottle;
-use super::tokens::{TokenService, TokenSubject};
+use super::tokens::{ExternalIdentity, TokenService, TokenSubject};
 use crate::domain::{now, DomainError, DomainResult};
 
 /// An authenticated caller.
@@ -53,8 +53,8 @@ pub async fn authenticate<C: ConnectionTrait>(db: &C, tokens: &TokenService, tok
                 }
             }
         }
-        TokenSubject::External { issuer, subject, email, role } => {
-            external_principal(db, &issuer, &subject, email, role).await
+        TokenSubject::External { issuer, subject, claimed, role } => {
+            external_principal(db, &issuer, &subject, &claimed, role).await
         }
     }
 }
@@ -63,36 +63,51 @@ pub async fn authenticate<C: ConnectionTrait>(db: &C, tokens: &TokenService, tok
 /// (`users::create_user` refuses it), so an external token can never act as a local account.
 pub const EXTERNAL_ACCOUNT_DOMAIN: &str = "external.invalid";
 
+/// The name an external user is shown by: the `name` claim; else an email the provider verified;
+/// else the claimed email marked as unverified (anyone may claim any address at some providers,
+/// and a display name is read as who did the work); else the subject.
+pub fn external_display_name(claimed: &ExternalIdentity, subject: &str) -> String {
+    let present = |value: &Option<String>| value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+    let name = match (present(&claimed.name), present(&claimed.email)) {
+        (Some(name), _) => name,
+        (None, Some(email)) if claimed.email_verified => email,
+        (None, Some(email)) => format!("unverified: {email}"),
+        (None, None) => subject.to_owned(),
+    };
+    name.chars().take(120).collect()
+}
+
 /// External users get an account of their own on first sight, keyed by the provider's issuer
 /// and subject (never by the email they claim), so that their work can be attributed; its role
-/// follows the provider's claims.
+/// and display name follow the provider's claims.
 async fn external_principal<C: ConnectionTrait>(
     db: &C,
     issuer: &str,
     subject: &str,
-    email: Option<String>,
+    claimed: &ExternalIdentity,
     role: UserRole,
 ) -> DomainResult<Principal> {
     use sha2::{Digest, Sha256};
     let key = hex::encode(&Sha256::digest(format!("{issuer}\0{subject}").as_bytes())[..16]);
     let account = format!("{key}@{EXTERNAL_ACCOUNT_DOMAIN}");
+    let display_name = external_display_name(claimed, subject);
     let existing = user::Entity::find().filter(user::Column::Email.eq(account.clone())).one(db).await?;
     let user = match existing {
         Some(user) if !user.active => return Err(DomainError::Unauthenticated),
-        Some(user) if user.role == role => user,
+        Some(user) if user.role == role && user.display_name == display_name => user,
         Some(user) => {
             let mut active: user::ActiveModel = user.into();
             active.role = Set(role);
+            active.display_name = Set(display_name);
             active.updated_at = Set(now());
             active.update(db).await?
         }
         None => {
             let at = now();
-            let name = email.unwrap_or_else(|| subject.to_owned());
             user::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 email: Set(account),
-                display_name: Set(name.chars().take(120).collect()),
+                display_name: Set(display_name),
                 role: Set(role),
                 password_hash: Set("!external".into()),
                 active: Set(true),

@@ -38,6 +38,13 @@ struct ExternalClaims {
     sub: String,
     #[serde(default)]
     email: Option<String>,
+    /// Whether the provider checked that the user owns `email` (OpenID Connect; some providers
+    /// send the string "true").
+    #[serde(default)]
+    email_verified: Option<serde_json::Value>,
+    /// The user's full name (OpenID Connect `name`).
+    #[serde(default)]
+    name: Option<String>,
     #[serde(flatten)]
     rest: HashMap<String, serde_json::Value>,
 }
@@ -48,7 +55,16 @@ pub enum TokenSubject {
     /// A local account, still to be checked against its active flag and token version.
     Local { user_id: Uuid, token_version: i32 },
     /// A user of the external provider, with the role its claims map to.
-    External { issuer: String, subject: String, email: Option<String>, role: UserRole },
+    External { issuer: String, subject: String, claimed: ExternalIdentity, role: UserRole },
+}
+
+/// What an external provider's token says about its user besides the subject; none of it is
+/// trusted for identity, only for display.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExternalIdentity {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub email_verified: bool,
 }
 
 /// Why a token was refused. Callers answer every case with the same UNAUTHENTICATED error;
@@ -200,10 +216,15 @@ impl TokenService {
                 if data.claims.sub.is_empty() {
                     return Err(reject("empty `sub`"));
                 }
+                let email_verified = data
+                    .claims
+                    .email_verified
+                    .as_ref()
+                    .is_some_and(|v| v.as_bool() == Some(true) || v.as_str() == Some("true"));
                 return Ok(TokenSubject::External {
                     issuer: provider.issuer.clone(),
                     subject: data.claims.sub,
-                    email: data.claims.email,
+                    claimed: ExternalIdentity { name: data.claims.name, email: data.claims.email, email_verified },
                     role,
                 });
             }

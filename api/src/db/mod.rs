@@ -27,8 +27,51 @@ impl StatementCounter {
     }
 }
 
+/// The file of an embedded SQLite database URL; None for Postgres and in-memory databases.
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && !path.contains(":memory:")).then(|| std::path::PathBuf::from(path))
+}
+
+/// Creates a new embedded database file readable and writable by its owner only (0600), like
+/// the token secret beside it, before SQLite would create it with the process umask (usually
+/// world-readable); SQLite gives the `-wal` and `-shm` files the mode of the database file. An
+/// existing file keeps its mode, with a warning when others may read it.
+fn create_private_sqlite_file(path: &std::path::Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let created = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path);
+        match created {
+            Ok(_) => Ok(()),
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+                let mode = std::fs::metadata(path)?.permissions().mode();
+                if mode & 0o077 != 0 {
+                    tracing::warn!(
+                        path = %path.display(),
+                        mode = format!("{:o}", mode & 0o777),
+                        "the database file is readable by other users; `chmod 600` it and its -wal and -shm files"
+                    );
+                }
+                Ok(())
+            }
+            Err(error) => Err(error),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        Ok(())
+    }
+}
+
 /// Opens the pool described by `config`, with the durability settings each backend needs.
 pub async fn connect(config: &DatabaseConfig, counter: &StatementCounter) -> Result<DatabaseConnection, DbErr> {
+    if let Some(path) = sqlite_file(&config.url).filter(|_| !config.url.contains("mode=ro")) {
+        create_private_sqlite_file(&path)
+            .map_err(|error| DbErr::Custom(format!("creating the database file {}: {error}", path.display())))?;
+    }
     let mut options = ConnectOptions::new(config.url.clone());
     options
         .max_connections(config.max_connections)

@@ -111,11 +111,12 @@ pub async fn append_revision<C: ConnectionTrait>(
     actor_id: Option<Uuid>,
     comment: Option<String>,
 ) -> DomainResult<revision::Model> {
-    // Taking the write lock first (UPDATE) keeps SQLite from failing a read-to-write upgrade
-    // and makes concurrent Postgres appenders queue on the single head row.
+    // Taking the write lock first keeps SQLite from failing a read-to-write upgrade and makes
+    // concurrent Postgres appenders queue on the single head row. The UPDATE changes nothing,
+    // the only kind besides a one-step advance that the head's guard lets through.
     let lock = Query::update()
         .table(revision_chain::Entity)
-        .value(revision_chain::Column::Length, Expr::col(revision_chain::Column::Length).add(1))
+        .value(revision_chain::Column::Length, Expr::col(revision_chain::Column::Length))
         .and_where(Expr::col(revision_chain::Column::Id).eq(1))
         .to_owned();
     db.execute(&lock).await?;
@@ -126,7 +127,7 @@ pub async fn append_revision<C: ConnectionTrait>(
     let snapshot = snapshot_fact(db, fact).await?.to_string();
     let mut row = revision::Model {
         id: Uuid::now_v7(),
-        seq: head.length,
+        seq: head.length + 1,
         fact_id: fact.id,
         fact_version: fact.version,
         action: action.as_str().to_owned(),
@@ -153,8 +154,10 @@ pub async fn append_revision<C: ConnectionTrait>(
     })
     .exec_without_returning(db)
     .await?;
+    // The guard checks that this is one step, to the revision just appended, linked to the old head.
     let advance = Query::update()
         .table(revision_chain::Entity)
+        .value(revision_chain::Column::Length, row.seq)
         .value(revision_chain::Column::HeadHash, row.hash.clone())
         .and_where(Expr::col(revision_chain::Column::Id).eq(1))
         .to_owned();
@@ -167,13 +170,80 @@ pub async fn append_revision<C: ConnectionTrait>(
 pub enum ChainVerdict {
     /// Every revision matches; `length` revisions checked.
     Intact { length: u64 },
-    /// The first revision whose stored hash, link or position does not match.
-    Broken { seq: i64, revision_id: Uuid, reason: String },
+    /// The first revision whose stored hash, link or position does not match, or (with no
+    /// `revision_id`) a head that is missing or disagrees with the log.
+    Broken { seq: i64, revision_id: Option<Uuid>, reason: String },
 }
 
-/// Recomputes the whole chain in order, reading it in batches.
+/// A head of the log published earlier (`historyHead`): the revision at `sequence` had `hash`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeenHead {
+    pub sequence: i64,
+    pub hash: String,
+}
+
+impl std::str::FromStr for SeenHead {
+    type Err = String;
+
+    /// Parses `<sequence>:<hash>`, as `historyHead` reports them.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let (sequence, hash) = text.split_once(':').ok_or("a head reads <sequence>:<hash>")?;
+        let sequence = sequence.trim().parse::<i64>().map_err(|_| "the sequence is not a number")?;
+        let hash = hash.trim().to_ascii_lowercase();
+        if sequence < 0 {
+            return Err("the sequence is negative".into());
+        }
+        if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err("the hash is not 64 hexadecimal digits".into());
+        }
+        Ok(Self { sequence, hash })
+    }
+}
+
+/// The head of the log as the public sees it: its length, the hash of its newest revision (the
+/// genesis hash while empty) and when that revision was appended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryHead {
+    pub sequence: i64,
+    pub hash: String,
+    pub at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Reads the stored head and the time of the revision it names.
+pub async fn history_head<C: ConnectionTrait>(db: &C) -> DomainResult<HistoryHead> {
+    let head = revision_chain::Entity::find_by_id(1)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::Internal("revision chain head is missing".into()))?;
+    let newest = revision::Entity::find()
+        .filter(sea_orm::ColumnTrait::eq(&revision::Column::Seq, head.length))
+        .select_only()
+        .column(revision::Column::CreatedAt)
+        .into_tuple::<chrono::DateTime<chrono::Utc>>()
+        .one(db)
+        .await?;
+    Ok(HistoryHead { sequence: head.length, hash: head.head_hash, at: newest })
+}
+
+/// Recomputes the whole chain in order, reading it in batches, and checks the stored head
+/// against it.
 pub async fn verify_chain<C: ConnectionTrait>(db: &C) -> DomainResult<ChainVerdict> {
+    verify_chain_since(db, None).await
+}
+
+/// `verify_chain`, and with `seen` also that the log extends that earlier head: the revision at
+/// its sequence is still there with the same hash.
+pub async fn verify_chain_since<C: ConnectionTrait>(db: &C, seen: Option<&SeenHead>) -> DomainResult<ChainVerdict> {
     const BATCH: u64 = 500;
+    if let Some(seen) = seen.filter(|seen| seen.sequence == 0) {
+        if seen.hash != migration::GENESIS_HASH {
+            return Ok(ChainVerdict::Broken {
+                seq: 0,
+                revision_id: None,
+                reason: "the head seen earlier names an empty log with a hash that is not the genesis hash".into(),
+            });
+        }
+    }
     let mut expected_prev = migration::GENESIS_HASH.to_owned();
     let mut expected_seq = 1i64;
     loop {
@@ -186,11 +256,11 @@ pub async fn verify_chain<C: ConnectionTrait>(db: &C) -> DomainResult<ChainVerdi
         let done = (rows.len() as u64) < BATCH;
         for row in rows {
             let broken =
-                |reason: &str| ChainVerdict::Broken { seq: row.seq, revision_id: row.id, reason: reason.into() };
+                |reason: &str| ChainVerdict::Broken { seq: row.seq, revision_id: Some(row.id), reason: reason.into() };
             if row.seq != expected_seq {
                 return Ok(ChainVerdict::Broken {
                     seq: expected_seq,
-                    revision_id: row.id,
+                    revision_id: Some(row.id),
                     reason: format!("revision {expected_seq} is missing"),
                 });
             }
@@ -200,6 +270,9 @@ pub async fn verify_chain<C: ConnectionTrait>(db: &C) -> DomainResult<ChainVerdi
             if chain_hash(&row.prev_hash, &row) != row.hash {
                 return Ok(broken("its content does not match its hash"));
             }
+            if seen.is_some_and(|seen| seen.sequence == row.seq && seen.hash != row.hash) {
+                return Ok(broken("its hash differs from the head seen earlier: the log was rewritten since"));
+            }
             expected_prev = row.hash.clone();
             expected_seq += 1;
         }
@@ -207,17 +280,27 @@ pub async fn verify_chain<C: ConnectionTrait>(db: &C) -> DomainResult<ChainVerdi
             break;
         }
     }
-    let head = revision_chain::Entity::find_by_id(1).one(db).await?;
-    if let Some(head) = head {
-        if head.length != expected_seq - 1 || head.head_hash != expected_prev {
-            return Ok(ChainVerdict::Broken {
-                seq: expected_seq,
-                revision_id: Uuid::nil(),
-                reason: "the chain head does not match the last revision (revisions were removed)".into(),
-            });
-        }
+    let length = expected_seq - 1;
+    let head_broken = |reason: String| ChainVerdict::Broken { seq: length, revision_id: None, reason };
+    let Some(head) = revision_chain::Entity::find_by_id(1).one(db).await? else {
+        return Ok(head_broken("the chain head is missing (it was deleted behind the application's back)".into()));
+    };
+    if head.length != length {
+        return Ok(head_broken(format!(
+            "the chain head counts {} revisions but the log holds {length} (revisions were removed or added)",
+            head.length
+        )));
     }
-    Ok(ChainVerdict::Intact { length: (expected_seq - 1) as u64 })
+    if head.head_hash != expected_prev {
+        return Ok(head_broken("the chain head's hash does not match the last revision".into()));
+    }
+    if let Some(seen) = seen.filter(|seen| seen.sequence > length) {
+        return Ok(head_broken(format!(
+            "the log ends at revision {length}, before the head seen earlier (#{}): it was cut",
+            seen.sequence
+        )));
+    }
+    Ok(ChainVerdict::Intact { length: length as u64 })
 }
 
 use sea_orm::QueryFilter;

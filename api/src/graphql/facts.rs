@@ -153,7 +153,9 @@ impl Fact {
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<Revision>> {
         let db = ctx.data_unchecked::<DatabaseConnection>();
         let staff = principal(ctx).is_some_and(|p| p.can_review() || p.user_id == self.0.created_by);
-        Ok(revisions_of(db, self.0.id).await?.into_iter().map(|model| Revision { model, staff }).collect())
+        // Numbered among this fact's revisions, every one of which whoever sees the fact sees.
+        let revisions = revisions_of(db, self.0.id).await?;
+        Ok(revisions.into_iter().zip(1..).map(|(model, number)| Revision { model, number, staff }).collect())
     }
     /// For the author, reviewers and admins: what changed since a reviewer last decided on this
     /// fact (everything, if none has). Null for everyone else.
@@ -181,6 +183,7 @@ pub async fn visible_fact(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> Result<O
 /// One entry of a fact's history.
 pub struct Revision {
     model: entity::revision::Model,
+    number: i64,
     staff: bool,
 }
 
@@ -204,9 +207,13 @@ impl Revision {
     async fn comment(&self) -> Option<&str> {
         self.model.comment.as_deref().filter(|_| self.staff)
     }
-    /// Position in the tamper-evident log.
+    /// This revision's number among the fact's own revisions: 1 for the first, then 2, 3 and so
+    /// on without gaps, as everyone who sees the fact sees all of its revisions. It counts this
+    /// fact's steps only, so it says nothing about other facts (their position in the log, which
+    /// chains every fact's revisions, published or not, is not exposed; `Query.historyHead`
+    /// publishes the log's length and newest hash).
     async fn sequence(&self) -> i64 {
-        self.model.seq
+        self.number
     }
     /// SHA-256 of the previous revision's hash and this revision's canonical content.
     async fn hash(&self) -> &str {

@@ -34,6 +34,8 @@ batch_loader!(/// Actors by id.
     ActorById, Uuid, actor::Model, actors::actors_by_ids);
 batch_loader!(/// Sources by id.
     SourceById, Uuid, source::Model, sources::sources_by_ids);
+batch_loader!(/// Sources by id, only those the public may see.
+    PublicSourceById, Uuid, source::Model, sources::public_sources_by_ids);
 batch_loader!(/// Fact kinds by key.
     KindByKey, String, fact_kind::Model, kinds::kinds_by_keys);
 batch_loader!(/// Participants by fact id.
@@ -50,6 +52,7 @@ pub struct Loaders {
     pub facts: DataLoader<FactById, HashMapCache>,
     pub actors: DataLoader<ActorById, HashMapCache>,
     pub sources: DataLoader<SourceById, HashMapCache>,
+    pub public_sources: DataLoader<PublicSourceById, HashMapCache>,
     pub kinds: DataLoader<KindByKey, HashMapCache>,
     pub participants: DataLoader<ParticipantsByFact, HashMapCache>,
     pub qualifiers: DataLoader<QualifiersByFact, HashMapCache>,
@@ -71,6 +74,7 @@ impl Loaders {
             facts: make(FactById(db.clone())),
             actors: make(ActorById(db.clone())),
             sources: make(SourceById(db.clone())),
+            public_sources: make(PublicSourceById(db.clone())),
             kinds: make(KindByKey(db.clone())),
             participants: make(ParticipantsByFact(db.clone())),
             qualifiers: make(QualifiersByFact(db.clone())),

@@ -7,6 +7,7 @@ pub mod cost;
 pub mod editing;
 pub mod error;
 pub mod facts;
+pub mod history;
 pub mod ids;
 pub mod kinds;
 pub mod loaders;
@@ -31,6 +32,7 @@ pub struct Query(
     node::NodeQuery,
     auth::ViewerQuery,
     editing::ReviewQuery,
+    history::HistoryQuery,
 );
 
 /// Every mutation of the API.

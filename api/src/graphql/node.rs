@@ -7,7 +7,7 @@ use super::error::Result;
 use super::facts::{loaders, visible_fact, Fact};
 use super::ids;
 use super::kinds::FactKind;
-use super::sources::Source;
+use super::sources::{visible_source, Source};
 use crate::domain::{DomainError, Violations};
 
 /// An object with a stable, opaque global id.
@@ -26,7 +26,7 @@ async fn load_node(ctx: &Context<'_>, type_name: &str, key: &str) -> Result<Opti
     Ok(match type_name {
         ids::FACT => visible_fact(ctx, Some(uuid()?)).await?.map(Node::Fact),
         ids::ACTOR => loaders.actors.load_one(uuid()?).await.map_err(loader_error)?.map(|a| Node::Actor(Actor(a))),
-        ids::SOURCE => loaders.sources.load_one(uuid()?).await.map_err(loader_error)?.map(|s| Node::Source(Source(s))),
+        ids::SOURCE => visible_source(ctx, uuid()?).await?.map(Node::Source),
         ids::FACT_KIND => loaders
             .kinds
             .load_one(key.to_owned())

@@ -9,7 +9,9 @@ use super::actors::Actor;
 use super::connection::{page_request, PageInfo};
 use super::error::loader_error;
 use super::error::Result;
-use super::facts::{fact_connection, load_actor, loaders, FactConnection, FactFilterInput, FactOrderInput, FuzzyDate};
+use super::facts::{
+    fact_connection, load_actor, loaders, principal, FactConnection, FactFilterInput, FactOrderInput, FuzzyDate,
+};
 use super::ids;
 use crate::domain::pagination::Page;
 use crate::domain::sources::{cursor_of, list_sources, source_by_url, SourceFilter};
@@ -18,7 +20,22 @@ use crate::domain::Violations;
 #[derive(Clone)]
 pub struct Source(pub source::Model);
 
-/// One document (article, statement, transcript, interview, report), shared by every fact citing it.
+/// Whether the caller sees only the sources public facts cite: anyone not signed in. Every
+/// account (editor, reviewer, admin) sees all of them, as editors must find sources to cite.
+fn public_only(ctx: &Context<'_>) -> bool {
+    principal(ctx).is_none()
+}
+
+/// Loads a source when the caller may see it.
+pub async fn visible_source(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Option<Source>> {
+    let loaders = loaders(ctx);
+    let found =
+        if public_only(ctx) { loaders.public_sources.load_one(id).await } else { loaders.sources.load_one(id).await };
+    Ok(found.map_err(loader_error)?.map(Source))
+}
+
+/// One document (article, statement, transcript, interview, report), shared by every fact citing
+/// it. The public sees a source once a published (or retracted or superseded) fact cites it.
 #[Object]
 impl Source {
     /// Opaque global id.
@@ -145,7 +162,7 @@ pub struct SourceQuery;
 
 #[Object]
 impl SourceQuery {
-    /// Sources, newest first.
+    /// Sources, newest first (for the public, only those a public fact cites).
     #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
     async fn sources(
         &self,
@@ -166,26 +183,28 @@ impl SourceQuery {
             &mut violations,
         );
         violations.into_result()?;
-        Ok(SourceConnection(list_sources(db, &SourceFilter { outlets }, &page).await?))
+        let filter = SourceFilter { outlets, public_only: public_only(ctx) };
+        Ok(SourceConnection(list_sources(db, &filter, &page).await?))
     }
 
-    /// One source by its global id; null when there is none.
+    /// One source by its global id; null when there is none or the caller may not see it yet.
     async fn source(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Global id of a Source.")] id: ID,
     ) -> Result<Option<Source>> {
         let id = ids::decode_uuid(&id, ids::SOURCE, "id")?;
-        Ok(loaders(ctx).sources.load_one(id).await.map_err(loader_error)?.map(Source))
+        visible_source(ctx, id).await
     }
 
-    /// The source stored under this URL, normalized as storage normalizes it; null when there is none.
+    /// The source stored under this URL, normalized as storage normalizes it; null when there is
+    /// none or the caller may not see it yet.
     async fn source_by_url(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "An http(s) URL, in any form that normalizes to the stored one.")] url: String,
     ) -> Result<Option<Source>> {
         let db = ctx.data_unchecked::<DatabaseConnection>();
-        Ok(source_by_url(db, &url, "url").await?.map(Source))
+        Ok(source_by_url(db, &url, "url", public_only(ctx)).await?.map(Source))
     }
 }
