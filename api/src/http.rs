@@ -149,13 +149,14 @@ enum Credentials {
 /// the requests in flight.
 async fn admit(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let client = request.extensions().get::<ClientAddress>().copied().unwrap_or(ClientAddress([0, 0, 0, 0].into()));
+    let mut rejection = None;
     let credentials = match bearer_token(request.headers()) {
         None => Credentials::Anonymous,
         Some(Err(())) => Credentials::Refused,
         Some(Ok(token)) => match state.tokens.validate(token) {
             Ok(subject) => Credentials::Verified(subject),
             Err(rejected) => {
-                tracing::info!(reason = %rejected, "token rejected");
+                rejection = Some(rejected);
                 Credentials::Refused
             }
         },
@@ -172,6 +173,10 @@ async fn admit(State(state): State<AppState>, mut request: Request, next: Next) 
         let response = http_error(StatusCode::SERVICE_UNAVAILABLE, "OVERLOADED", "the server is busy; retry shortly");
         return retry_after(response, 1);
     };
+    // Logged once admitted, so that a flood of invented tokens cannot flood the log too.
+    if let Some(rejected) = rejection {
+        tracing::info!(reason = %rejected, "token rejected");
+    }
     request.extensions_mut().insert(credentials);
     next.run(request).await
 }
