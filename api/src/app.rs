@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
-use crate::auth::throttle::LoginThrottle;
+use crate::auth::throttle::{LoginThrottle, ThrottlePolicy};
 use crate::auth::tokens::{ExternalProvider, TokenService, MIN_SECRET_BYTES};
 use crate::config::{AuthConfig, DatabaseConfig, ServeConfig};
 use crate::db::{self, StatementCounter};
@@ -51,14 +51,27 @@ pub async fn build_with(
         ..QueryLimits::default()
     };
     let tokens = token_service(&serve.auth, &database.url)?;
-    let services = SchemaServices { db: db.clone(), tokens: tokens.clone(), throttle: LoginThrottle::default() };
+    let throttle_store = Arc::new(
+        crate::throttling::ThrottleStore::connect(serve.throttle.redis_url.as_deref(), database)
+            .await
+            .context("opening the throttle store")?,
+    );
+    let policy = ThrottlePolicy {
+        max_failures_per_account_and_address: serve.throttle.login_failures_per_account_and_address,
+        max_failures_per_address: serve.throttle.login_failures_per_address,
+        max_failures_per_account: serve.throttle.login_failures_per_account,
+        ..ThrottlePolicy::default()
+    };
+    let throttle = LoginThrottle::new(policy, throttle_store.clone());
+    let services = SchemaServices { db: db.clone(), tokens: tokens.clone(), throttle };
     let state = AppState {
         schema: build_schema_with(Some(services), limits, customize),
         tokens,
         cost_limits: serve.cost_limits(),
         anonymous_introspection: serve.anonymous_introspection,
         in_flight: Arc::new(tokio::sync::Semaphore::new(serve.max_in_flight)),
-        rate_limiter: Arc::new(crate::http::RateLimiter::new(serve.rate_limit_per_minute)),
+        rate_limiter: crate::throttling::RequestRateLimiter::new(serve.rate_limit_per_minute, throttle_store),
+        trusted_proxies: serve.throttle.trusted_proxies.clone(),
         db: db.clone(),
         statements: statements.clone(),
         requests: Arc::new(Default::default()),

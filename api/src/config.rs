@@ -218,6 +218,8 @@ pub struct ServeConfig {
     pub max_connections_per_address: usize,
     #[command(flatten)]
     pub auth: AuthConfig,
+    #[command(flatten)]
+    pub throttle: ThrottleConfig,
 }
 
 impl ServeConfig {
@@ -271,6 +273,45 @@ pub struct AuthConfig {
     pub external_role_map: String,
 }
 
+/// Who the client is behind proxies, where throttle counts are kept, and the login limits.
+#[derive(Debug, Clone, Args)]
+pub struct ThrottleConfig {
+    /// Reverse proxies (comma-separated CIDRs) whose `X-Forwarded-For` / `Forwarded` headers
+    /// name the client; from any other peer they are ignored (empty: the peer is the client).
+    #[arg(long = "trusted-proxies", env = "CHANCERY_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: crate::throttling::TrustedProxies,
+    /// Redis URL (`redis://host:6379/0`) where every server process keeps its throttle and
+    /// rate-limit counts; without it they are kept in Postgres, or in memory on the embedded store.
+    #[arg(long = "redis-url", env = "CHANCERY_REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+    /// Failed logins per account from one client address before that pair is locked (15 min).
+    #[arg(
+        long = "login-failures-per-account-and-address",
+        env = "CHANCERY_LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS",
+        default_value_t = 5
+    )]
+    pub login_failures_per_account_and_address: u32,
+    /// Failed logins from one client address, for any accounts, before it is locked (15 min).
+    #[arg(long = "login-failures-per-address", env = "CHANCERY_LOGIN_FAILURES_PER_ADDRESS", default_value_t = 20)]
+    pub login_failures_per_address: u32,
+    /// Failed logins per account from addresses it has not signed in from before further
+    /// attempts from those are refused (15 min); past 10 each attempt is delayed, doubling.
+    #[arg(long = "login-failures-per-account", env = "CHANCERY_LOGIN_FAILURES_PER_ACCOUNT", default_value_t = 100)]
+    pub login_failures_per_account: u32,
+}
+
+impl Default for ThrottleConfig {
+    fn default() -> Self {
+        Self {
+            trusted_proxies: Default::default(),
+            redis_url: None,
+            login_failures_per_account_and_address: 5,
+            login_failures_per_address: 20,
+            login_failures_per_account: 100,
+        }
+    }
+}
+
 impl Default for ServeConfig {
     fn default() -> Self {
         Self {
@@ -307,6 +348,7 @@ impl Default for ServeConfig {
                 external_role_claim: "roles".into(),
                 ..AuthConfig::default()
             },
+            throttle: ThrottleConfig::default(),
         }
     }
 }

@@ -18,14 +18,14 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::auth::principal::authenticate;
-use crate::auth::tokens::TokenService;
+use crate::auth::principal::principal_of;
+use crate::auth::tokens::{TokenService, TokenSubject};
 use crate::config::ServeConfig;
 use crate::db::StatementCounter;
-use crate::graphql::auth::ClientAddress;
 use crate::graphql::error::{ApiError, BAD_USER_INPUT};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::ChancerySchema;
+use crate::throttling::{Caller, ClientAddress, RequestRateLimiter, TrustedProxies};
 
 pub mod body;
 pub mod connections;
@@ -38,7 +38,8 @@ pub struct AppState {
     pub cost_limits: crate::graphql::cost::CostLimits,
     pub anonymous_introspection: bool,
     pub in_flight: Arc<tokio::sync::Semaphore>,
-    pub rate_limiter: Arc<RateLimiter>,
+    pub rate_limiter: Arc<RequestRateLimiter>,
+    pub trusted_proxies: TrustedProxies,
     pub db: DatabaseConnection,
     pub statements: StatementCounter,
     pub requests: Arc<AtomicU64>,
@@ -59,6 +60,7 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), count_requests))
         // Outside `admit`: a slow body holds its connection, never a place in flight.
         .layer(middleware::from_fn_with_state(body::BodyDeadline::new(config), body::read_in_time))
+        .layer(middleware::from_fn_with_state(state.clone(), identify_client))
         .layer(RequestBodyLimitLayer::new(config.body_limit_bytes))
         .layer(middleware::from_fn_with_state(config.body_limit_bytes, refuse_announced_oversize))
         .layer(middleware::from_fn_with_state(Duration::from_secs(config.request_timeout_secs), time_limit))
@@ -70,7 +72,7 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
                 .and_then(|id| id.header_value().to_str().ok())
                 .unwrap_or("-")
                 .to_owned();
-            tracing::info_span!("request", request_id = %request_id, method = %request.method(), path = %request.uri().path())
+            tracing::info_span!("request", request_id = %request_id, method = %request.method(), path = %request.uri().path(), client = tracing::field::Empty)
         }))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_response))
         .layer(middleware::from_fn(security_headers))
@@ -135,41 +137,6 @@ fn cors(origins: &str) -> tower_http::cors::CorsLayer {
         .max_age(Duration::from_secs(600))
 }
 
-/// Fixed-window request counts per caller (token, else client address).
-#[derive(Debug)]
-pub struct RateLimiter {
-    per_minute: u32,
-    windows: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, u32)>>,
-}
-
-impl RateLimiter {
-    pub fn new(per_minute: u32) -> Self {
-        Self { per_minute, windows: Default::default() }
-    }
-
-    /// `Err(seconds until the window ends)` once the caller has used up its minute.
-    pub fn admit(&self, caller: &str) -> Result<(), u64> {
-        if self.per_minute == 0 {
-            return Ok(());
-        }
-        let now = std::time::Instant::now();
-        let window = Duration::from_secs(60);
-        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
-        if windows.len() > 100_000 {
-            windows.retain(|_, (start, _)| now.duration_since(*start) < window);
-        }
-        let entry = windows.entry(caller.to_owned()).or_insert((now, 0));
-        if now.duration_since(entry.0) >= window {
-            *entry = (now, 0);
-        }
-        if entry.1 >= self.per_minute {
-            return Err((window - now.duration_since(entry.0)).as_secs().max(1));
-        }
-        entry.1 += 1;
-        Ok(())
-    }
-}
-
 fn retry_after(mut response: Response, seconds: u64) -> Response {
     if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
         response.headers_mut().insert(header::RETRY_AFTER, value);
@@ -177,15 +144,46 @@ fn retry_after(mut response: Response, seconds: u64) -> Response {
     response
 }
 
-/// Admission to GraphQL: the caller's rate limit, then a place among the requests in flight.
-async fn admit(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    use sha2::{Digest, Sha256};
-    let caller = match request.headers().get(header::AUTHORIZATION) {
-        Some(value) => format!("token:{}", hex::encode(Sha256::digest(value.as_bytes()))),
-        None => {
-            let peer = request.extensions().get::<ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string());
-            format!("address:{}", peer.unwrap_or_default())
-        }
+/// The one place that decides the client's address (for throttles, rate limits and logs).
+async fn identify_client(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let peer = request.extensions().get::<ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+    let client =
+        state.trusted_proxies.client_address(peer.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into()), request.headers());
+    tracing::Span::current().record("client", tracing::field::display(client));
+    request.extensions_mut().insert(client);
+    next.run(request).await
+}
+
+/// What a request's Authorization header proves, decided once per request in `admit`.
+#[derive(Debug, Clone)]
+enum Credentials {
+    Anonymous,
+    /// A header that is not a bearer token, or a token that does not verify.
+    Refused,
+    /// A token that verifies; the account behind it is checked when the request runs.
+    Verified(TokenSubject),
+}
+
+/// Admission to GraphQL: the token is verified (signature and claims, no database), the
+/// request counted against its principal (else the client address), then given a place among
+/// the requests in flight.
+async fn admit(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let client = request.extensions().get::<ClientAddress>().copied().unwrap_or(ClientAddress([0, 0, 0, 0].into()));
+    let mut rejection = None;
+    let credentials = match bearer_token(request.headers()) {
+        None => Credentials::Anonymous,
+        Some(Err(())) => Credentials::Refused,
+        Some(Ok(token)) => match state.tokens.validate(token) {
+            Ok(subject) => Credentials::Verified(subject),
+            Err(rejected) => {
+                rejection = Some(rejected);
+                Credentials::Refused
+            }
+        },
+    };
+    let caller = match &credentials {
+        Credentials::Verified(subject) => Caller::of_subject(subject),
+        Credentials::Anonymous | Credentials::Refused => Caller::of_address(client),
     };
     if let Err(seconds) = state.rate_limiter.admit(&caller) {
         let response = http_error(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests; slow down");
@@ -195,6 +193,11 @@ async fn admit(State(state): State<AppState>, request: Request, next: Next) -> R
         let response = http_error(StatusCode::SERVICE_UNAVAILABLE, "OVERLOADED", "the server is busy; retry shortly");
         return retry_after(response, 1);
     };
+    // Logged once admitted, so that a flood of invented tokens cannot flood the log too.
+    if let Some(rejected) = rejection {
+        tracing::info!(reason = %rejected, "token rejected");
+    }
+    request.extensions_mut().insert(credentials);
     next.run(request).await
 }
 
@@ -364,7 +367,8 @@ fn bearer_token(headers: &HeaderMap) -> Option<Result<&str, ()>> {
 
 async fn graphql(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    axum::Extension(client): axum::Extension<ClientAddress>,
+    axum::Extension(credentials): axum::Extension<Credentials>,
     headers: HeaderMap,
     body: axum::body::Body,
 ) -> Response {
@@ -380,14 +384,13 @@ async fn graphql(
         let error = async_graphql::ServerError::from(ApiError::from(rejection));
         return GraphQLResponse::from(async_graphql::Response::from_errors(vec![error])).into_response();
     }
-    let mut request = request.data(Loaders::new(&state.db)).data(ClientAddress(peer.ip().to_string()));
-    let token = bearer_token(&headers);
+    let mut request = request.data(Loaders::new(&state.db)).data(client);
     // A request with a token gets past the next block only if the token was good.
-    let anonymous = token.is_none();
-    if let Some(token) = token {
-        let principal = match token {
-            Ok(token) => authenticate(&state.db, &state.tokens, token).await,
-            Err(()) => Err(crate::domain::DomainError::Unauthenticated),
+    let anonymous = matches!(credentials, Credentials::Anonymous);
+    if !anonymous {
+        let principal = match credentials {
+            Credentials::Verified(subject) => principal_of(&state.db, subject).await,
+            Credentials::Anonymous | Credentials::Refused => Err(crate::domain::DomainError::Unauthenticated),
         };
         match principal {
             Ok(principal) => request = request.data(principal),
@@ -441,9 +444,13 @@ async fn metrics(State(state): State<AppState>) -> Response {
          chancery_http_requests_total {}\n\
          # HELP chancery_db_statements_total SQL statements executed.\n\
          # TYPE chancery_db_statements_total counter\n\
-         chancery_db_statements_total {}\n",
+         chancery_db_statements_total {}\n\
+         # HELP chancery_rate_limit_callers Callers the request rate limit holds state for.\n\
+         # TYPE chancery_rate_limit_callers gauge\n\
+         chancery_rate_limit_callers {}\n",
         state.requests.load(Ordering::Relaxed),
         state.statements.get(),
+        state.rate_limiter.tracked_callers(),
     );
     let mut response = body.into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));

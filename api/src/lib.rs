@@ -8,3 +8,4 @@ pub mod domain;
 pub mod graphql;
 pub mod http;
 pub mod telemetry;
+pub mod throttling;

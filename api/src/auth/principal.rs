@@ -11,6 +11,8 @@ use super::passwords::{hash_password, verify_password};
 use super::throttle::LoginThrottle;
 use super::tokens::{ExternalIdentity, TokenService, TokenSubject};
 use crate::domain::{now, DomainError, DomainResult};
+use crate::throttling::store::StoreError;
+use crate::throttling::ClientAddress;
 
 /// An authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +44,11 @@ pub async fn authenticate<C: ConnectionTrait>(db: &C, tokens: &TokenService, tok
         tracing::info!(reason = %rejected, "token rejected");
         DomainError::Unauthenticated
     })?;
+    principal_of(db, subject).await
+}
+
+/// The principal a verified token speaks for, checked against the account's current state.
+pub async fn principal_of<C: ConnectionTrait>(db: &C, subject: TokenSubject) -> DomainResult<Principal> {
     match subject {
         TokenSubject::Local { user_id, token_version } => {
             let user = user::Entity::find_by_id(user_id).one(db).await?;
@@ -144,10 +151,11 @@ pub async fn login<C: ConnectionTrait>(
     throttle: &LoginThrottle,
     email: &str,
     password: &str,
-    client_address: &str,
+    client_address: ClientAddress,
 ) -> DomainResult<LoginGrant> {
+    let store_failed = |error: StoreError| DomainError::Internal(error.to_string());
     // Counted before the password is checked, so a burst of guesses cannot outrun the limit.
-    if let Err(retry_after_secs) = throttle.try_begin(email, client_address) {
+    if let Err(retry_after_secs) = throttle.try_begin(email, client_address).await.map_err(store_failed)? {
         return Err(DomainError::RateLimited { retry_after_secs });
     }
     let folded = email.trim().to_lowercase();
@@ -171,7 +179,7 @@ pub async fn login<C: ConnectionTrait>(
         Some(user) if password_ok && user.active => user,
         _ => return Err(DomainError::Unauthenticated),
     };
-    throttle.record_success(email, client_address);
+    throttle.record_success(email, client_address).await.map_err(store_failed)?;
     let (token, expires_at) =
         tokens.issue(user.id, user.role, user.token_version).map_err(|e| DomainError::Internal(e.to_string()))?;
     Ok(LoginGrant { token, expires_at, principal: Principal::of(user) })

@@ -15,10 +15,7 @@ use crate::auth::Principal;
 use crate::domain::facts::{FactOrder, FactOrderField, Visibility};
 use crate::domain::users::{self, NewUser};
 use crate::domain::DomainError;
-
-/// The client's network address, for throttling.
-#[derive(Debug, Clone)]
-pub struct ClientAddress(pub String);
+use crate::throttling::ClientAddress;
 
 /// The signed-in caller, or UNAUTHENTICATED.
 pub fn require_principal<'a>(ctx: &Context<'a>) -> Result<&'a Principal> {
@@ -153,7 +150,8 @@ impl AuthMutation {
         let db = ctx.data_unchecked::<DatabaseConnection>();
         let tokens = ctx.data_unchecked::<TokenService>();
         let throttle = ctx.data_unchecked::<LoginThrottle>();
-        let address = ctx.data_opt::<ClientAddress>().map(|a| a.0.as_str()).unwrap_or("unknown");
+        // The HTTP layer always provides it; an embedder that does not is one unknown client.
+        let address = ctx.data_opt::<ClientAddress>().copied().unwrap_or(ClientAddress([0, 0, 0, 0].into()));
         let grant = login(db, tokens, throttle, &email, &password, address).await?;
         Ok(LoginPayload {
             token: grant.token,
