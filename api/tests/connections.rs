@@ -333,6 +333,23 @@ async fn an_address_over_its_connection_cap_is_refused_while_another_address_is_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trusted_proxy_is_not_held_to_the_per_address_cap() {
+    // Behind a reverse proxy every client's connection comes from the proxy's address.
+    let mut serve =
+        ServeConfig { max_connections_per_address: 4, header_read_timeout_secs: 60, ..ServeConfig::default() };
+    serve.throttle.trusted_proxies = ATTACKER.to_string().parse().unwrap();
+    let app = TestApp::spawn_with(Backend::Sqlite, serve).await;
+    let server = server_address(&app);
+    let _held = half_open(server, ATTACKER, 12).await;
+    let proxy = reqwest::Client::builder().local_address(IpAddr::V4(ATTACKER)).timeout(BOUND).build().unwrap();
+    assert_eq!(probe(&app, &proxy).await, Ok(()), "the proxy's thirteenth connection is served");
+    let _others = half_open(server, OTHER_CLIENT, 4).await;
+    let mut extra = connect_from(OTHER_CLIENT, server).await.unwrap();
+    let answer = read_until_closed(&mut extra, BOUND).await.expect("closed at once");
+    assert_eq!(status_and_code(&answer), (503, "TOO_MANY_CONNECTIONS".to_owned()), "others still are");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_beyond_the_total_cap_are_refused_at_once_whatever_their_address() {
     let serve = ServeConfig {
         max_connections: Some(10),

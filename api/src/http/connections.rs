@@ -23,13 +23,16 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(10);
 const LONGEST_BACKOFF: Duration = Duration::from_secs(1);
 
 /// What a connection may hold and for how long.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ConnectionLimits {
     /// Time to send a request's headers, and to start the next request on a kept-alive connection.
     pub header_read_timeout: Duration,
     pub max_connections: usize,
     /// 0: no per-address cap.
     pub max_connections_per_address: usize,
+    /// Reverse proxies carry many clients' connections: the per-address cap does not apply to
+    /// them (the total cap does).
+    pub trusted_proxies: crate::throttling::TrustedProxies,
 }
 
 impl ConnectionLimits {
@@ -56,6 +59,7 @@ impl ConnectionLimits {
             header_read_timeout: Duration::from_secs(config.header_read_timeout_secs),
             max_connections,
             max_connections_per_address: config.max_connections_per_address,
+            trusted_proxies: config.throttle.trusted_proxies.clone(),
         }
     }
 }
@@ -192,7 +196,9 @@ impl OpenConnections {
         let mut counts = open.counts.lock().unwrap_or_else(|e| e.into_inner());
         let from_client = counts.by_client.get(&client).copied().unwrap_or(0);
         let over_total = counts.total >= limits.max_connections;
-        let over_client = limits.max_connections_per_address > 0 && from_client >= limits.max_connections_per_address;
+        let over_client = limits.max_connections_per_address > 0
+            && from_client >= limits.max_connections_per_address
+            && !limits.trusted_proxies.contains(address.to_canonical());
         if over_total || over_client {
             // One line a second at most: a flood of refusals must not flood the log.
             let now = std::time::Instant::now();

@@ -46,7 +46,8 @@ impl FromStr for TrustedProxies {
 }
 
 impl TrustedProxies {
-    fn contains(&self, address: IpAddr) -> bool {
+    /// Whether `address` is one of the trusted proxies.
+    pub fn contains(&self, address: IpAddr) -> bool {
         self.0.iter().any(|range| range.contains(&address))
     }
 
