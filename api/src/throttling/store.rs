@@ -44,7 +44,9 @@ fn judge(rows: &mut [Failures], counters: &[Counter], window: Duration, now: i64
         .iter()
         .zip(counters)
         .filter(|(row, counter)| row.window_ends_ms > now && row.count >= counter.limit)
-        .map(|(row, _)| ((row.window_ends_ms - now) as u64).div_ceil(1000).max(1))
+        // Never more than a window: a window another process opened after this attempt read the
+        // clock (it waited for the row lock), or on a host whose clock runs ahead, ends later.
+        .map(|(row, _)| ((row.window_ends_ms - now) as u64).div_ceil(1000).clamp(1, window.as_secs().max(1)))
         .max();
     if let Some(retry_after_secs) = refused {
         return Err(retry_after_secs);
@@ -192,7 +194,8 @@ impl ThrottleStore {
                 }
                 let mut rows: Vec<Failures> =
                     counters.iter().map(|c| current.get(&c.key).copied().unwrap_or_default()).collect();
-                let verdict = judge(&mut rows, counters, window, now);
+                // The clock is read once the rows are locked: waiting for the lock takes time.
+                let verdict = judge(&mut rows, counters, window, now_ms());
                 if verdict.is_ok() {
                     for (counter, row) in counters.iter().zip(rows) {
                         txn.execute_raw(Statement::from_sql_and_values(
