@@ -204,6 +204,9 @@ pub struct ServeConfig {
     /// closed after as long.
     #[arg(long = "header-read-timeout-secs", env = "CHANCERY_HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
     pub header_read_timeout_secs: u64,
+    /// Seconds an answer may wait on a client that takes none of it; the connection is then closed.
+    #[arg(long = "response-write-timeout-secs", env = "CHANCERY_RESPONSE_WRITE_TIMEOUT_SECS", default_value_t = 30)]
+    pub response_write_timeout_secs: u64,
     /// Seconds a client has to send a request's whole body.
     #[arg(long = "body-read-timeout-secs", env = "CHANCERY_BODY_READ_TIMEOUT_SECS", default_value_t = 10)]
     pub body_read_timeout_secs: u64,
@@ -335,6 +338,7 @@ impl Default for ServeConfig {
             max_value_depth: 32,
             max_response_bytes: 16 * 1024 * 1024,
             header_read_timeout_secs: 10,
+            response_write_timeout_secs: 30,
             body_read_timeout_secs: 10,
             body_min_bytes_per_sec: 1024,
             max_connections: None,

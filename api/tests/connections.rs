@@ -442,3 +442,45 @@ async fn at_an_ordinary_file_limit_a_client_past_the_connection_cap_is_answered_
     assert_eq!(status_and_code(&answer), (503, "TOO_MANY_CONNECTIONS".to_owned()));
     assert!(recovered, "the server serves again once the connections are closed");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_reading_its_answer_is_disconnected_after_the_write_timeout() {
+    let serve = ServeConfig { response_write_timeout_secs: 1, rate_limit_per_minute: 0, ..ServeConfig::default() };
+    let app = TestApp::spawn_with(Backend::Sqlite, serve).await;
+    let (_, editor) = app.user_with_role(entity::enums::UserRole::Editor).await;
+    // 100 sources of 60,000 characters: a 6 MB answer, more than the sockets' buffers hold.
+    let snapshot = "The delegation said little. ".repeat(60_000 / 28);
+    for index in 0..100 {
+        let input = json!({ "url": format!("https://news.example/long/{index}"), "title": "Long", "kind": "REPORT", "snapshot": snapshot });
+        app.ok_as(
+            &editor,
+            "mutation($input: SourceInput!) { createSource(input: $input) { id } }",
+            json!({ "input": input }),
+        )
+        .await;
+    }
+    let body = json!({ "query": "{ sources(first: 100) { nodes { snapshot } } }" }).to_string();
+    let request = format!(
+        "POST /graphql HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {editor}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+
+    // A client with a small receive window that sends the request and then reads nothing.
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut stream = socket.connect(server_address(&app)).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let received = read_until_closed(&mut stream, BOUND).await.expect("the server closes the connection");
+    let answer_size = 100 * snapshot.len();
+    assert!(received.starts_with(b"HTTP/1.1 200"), "the answer had begun");
+    assert!(
+        received.len() < answer_size,
+        "the stalled answer was cut off: {} of at least {answer_size} bytes arrived",
+        received.len()
+    );
+    // A client that reads is given the whole answer.
+    let data = app.ok_as(&editor, "{ sources(first: 100) { nodes { snapshot } } }", json!({})).await;
+    assert_eq!(data["sources"]["nodes"].as_array().unwrap().len(), 100);
+}

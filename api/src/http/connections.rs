@@ -1,14 +1,18 @@
 //! The connections under the HTTP surface: accepting them within a total and a per-address
 //! cap, closing those whose headers arrive too slowly (or that sit idle), backing off when the
-//! process runs out of file descriptors, and finishing open requests on shutdown.
+//! process runs out of file descriptors, closing those whose client stops taking its answer,
+//! and finishing open requests on shutdown.
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::{IpAddr, Ipv6Addr};
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::extract::ConnectInfo;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tower::ServiceExt as _;
 
@@ -27,6 +31,8 @@ const LONGEST_BACKOFF: Duration = Duration::from_secs(1);
 pub struct ConnectionLimits {
     /// Time to send a request's headers, and to start the next request on a kept-alive connection.
     pub header_read_timeout: Duration,
+    /// Time an answer may wait on a client that takes none of it before the connection is closed.
+    pub write_stall_timeout: Duration,
     pub max_connections: usize,
     /// 0: no per-address cap.
     pub max_connections_per_address: usize,
@@ -57,6 +63,7 @@ impl ConnectionLimits {
         };
         Self {
             header_read_timeout: Duration::from_secs(config.header_read_timeout_secs),
+            write_stall_timeout: Duration::from_secs(config.response_write_timeout_secs),
             max_connections,
             max_connections_per_address: config.max_connections_per_address,
             trusted_proxies: config.throttle.trusted_proxies.clone(),
@@ -127,6 +134,7 @@ pub async fn serve(
             request.extensions_mut().insert(ConnectInfo(peer));
             router.clone().oneshot(request)
         });
+        let stream = WriteStallLimit { inner: stream, limit: limits.write_stall_timeout, stalled: None };
         let connection = http.serve_connection(TokioIo::new(stream), service);
         let mut stopping = stopping_rx.clone();
         let closed = closed_rx.clone();
@@ -149,6 +157,70 @@ pub async fn serve(
     let _ = stopping_tx.send(true);
     drop(closed_rx);
     closed_tx.closed().await;
+}
+
+/// A connection whose client stops taking the answer (its receive window stays shut) is
+/// closed once no byte could be written for `limit`, so a reader that never reads holds its
+/// connection, its answer's memory and its slot for a bounded time. Any progress restarts
+/// the clock: a slow reader is not cut off, a stopped one is.
+struct WriteStallLimit<S> {
+    inner: S,
+    limit: Duration,
+    stalled: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<S> WriteStallLimit<S> {
+    fn progress<T>(&mut self, poll: Poll<std::io::Result<T>>, cx: &mut Context<'_>) -> Poll<std::io::Result<T>> {
+        if poll.is_ready() {
+            self.stalled = None;
+            return poll;
+        }
+        let limit = self.limit;
+        let timer = self.stalled.get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+        match timer.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the client took none of the answer within the write timeout",
+            ))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for WriteStallLimit<S> {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for WriteStallLimit<S> {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        let poll = Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.progress(poll, cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let poll = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        self.progress(poll, cx)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let poll = Pin::new(&mut self.inner).poll_flush(cx);
+        self.progress(poll, cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let poll = Pin::new(&mut self.inner).poll_shutdown(cx);
+        self.progress(poll, cx)
+    }
 }
 
 /// Errors that concern the one connection being accepted, not the listener.
