@@ -147,8 +147,7 @@ fn retry_after(mut response: Response, seconds: u64) -> Response {
 /// The one place that decides the client's address (for throttles, rate limits and logs).
 async fn identify_client(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let peer = request.extensions().get::<ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
-    let client =
-        state.trusted_proxies.client_address(peer.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into()), request.headers());
+    let client = state.trusted_proxies.client_address(peer.unwrap_or(ClientAddress::UNKNOWN.0), request.headers());
     tracing::Span::current().record("client", tracing::field::display(client));
     request.extensions_mut().insert(client);
     next.run(request).await
@@ -168,7 +167,7 @@ enum Credentials {
 /// request counted against its principal (else the client address), then given a place among
 /// the requests in flight.
 async fn admit(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let client = request.extensions().get::<ClientAddress>().copied().unwrap_or(ClientAddress([0, 0, 0, 0].into()));
+    let client = request.extensions().get::<ClientAddress>().copied().unwrap_or(ClientAddress::UNKNOWN);
     let mut rejection = None;
     let credentials = match bearer_token(request.headers()) {
         None => Credentials::Anonymous,
@@ -213,6 +212,20 @@ async fn refuse_announced_oversize(State(limit): State<usize>, request: Request,
         return payload_too_large();
     }
     next.run(request).await
+}
+
+/// The answer to a body that could not be read: 413 when it ran past the body limit (however
+/// deep in the error's causes that is said), else 400.
+fn unreadable_body(error: &(dyn std::error::Error + 'static)) -> Response {
+    let mut cause = Some(error);
+    while let Some(current) = cause {
+        if current.is::<http_body_util::LengthLimitError>() {
+            return payload_too_large();
+        }
+        cause = current.source();
+    }
+    tracing::debug!(%error, "the request body could not be read");
+    http_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "the request body could not be read")
 }
 
 fn payload_too_large() -> Response {
@@ -320,22 +333,7 @@ async fn read_operation(
             "send GraphQL requests as application/json",
         ));
     }
-    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
-        Ok(bytes) => bytes,
-        Err(error) => {
-            let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&error);
-            let mut too_large = false;
-            while let Some(current) = cause {
-                too_large |= current.is::<http_body_util::LengthLimitError>();
-                cause = current.source();
-            }
-            return Err(if too_large {
-                payload_too_large()
-            } else {
-                http_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "the request body could not be read")
-            });
-        }
-    };
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.map_err(|error| unreadable_body(&error))?;
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
         return Err(http_error(StatusCode::BAD_REQUEST, "BATCH_NOT_ALLOWED", "batched requests are not accepted"));
     }
@@ -343,7 +341,8 @@ async fn read_operation(
     // leave values between the limit and this to `check_variables`, which names the variable.
     if crate::graphql::cost::json_depth(&bytes) > MAX_BODY_JSON_DEPTH.max(max_value_depth + 2) {
         let message = format!("the body's JSON nests deeper than variables may ({max_value_depth} levels)");
-        return Err(http_error(StatusCode::BAD_REQUEST, "VALUE_TOO_DEEP", &message));
+        let code = crate::graphql::cost::CostRejection::ValuesTooDeep { limit: max_value_depth, path: None }.code();
+        return Err(http_error(StatusCode::BAD_REQUEST, code, &message));
     }
     serde_json::from_slice::<async_graphql::Request>(&bytes).map_err(|_| {
         http_error(

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::passwords::{hash_password, verify_password};
 use super::throttle::LoginThrottle;
-use super::tokens::{ExternalIdentity, TokenService, TokenSubject};
+use super::tokens::{external_user_key, ExternalIdentity, TokenService, TokenSubject};
 use crate::domain::{now, DomainError, DomainResult};
 use crate::throttling::store::StoreError;
 use crate::throttling::ClientAddress;
@@ -38,16 +38,7 @@ impl Principal {
     }
 }
 
-/// Resolves a bearer token; every failure is the same `Unauthenticated`.
-pub async fn authenticate<C: ConnectionTrait>(db: &C, tokens: &TokenService, token: &str) -> DomainResult<Principal> {
-    let subject = tokens.validate(token).map_err(|rejected| {
-        tracing::info!(reason = %rejected, "token rejected");
-        DomainError::Unauthenticated
-    })?;
-    principal_of(db, subject).await
-}
-
-/// The principal a verified token speaks for, checked against the account's current state.
+/// The principal a verified token (`TokenService::validate`) speaks for, checked against the account's current state.
 pub async fn principal_of<C: ConnectionTrait>(db: &C, subject: TokenSubject) -> DomainResult<Principal> {
     match subject {
         TokenSubject::Local { user_id, token_version } => {
@@ -94,8 +85,7 @@ async fn external_principal<C: ConnectionTrait>(
     claimed: &ExternalIdentity,
     role: UserRole,
 ) -> DomainResult<Principal> {
-    use sha2::{Digest, Sha256};
-    let key = hex::encode(&Sha256::digest(format!("{issuer}\0{subject}").as_bytes())[..16]);
+    let key = hex::encode(external_user_key(issuer, subject));
     let account = format!("{key}@{EXTERNAL_ACCOUNT_DOMAIN}");
     let display_name = external_display_name(claimed, subject);
     let existing = user::Entity::find().filter(user::Column::Email.eq(account.clone())).one(db).await?;

@@ -58,6 +58,16 @@ pub enum TokenSubject {
     External { issuer: String, subject: String, claimed: ExternalIdentity, role: UserRole },
 }
 
+/// The key of an external provider's user: the first 16 bytes of SHA-256 over issuer and
+/// subject, never the email they claim. Their account and their rate limit are keyed by it.
+pub fn external_user_key(issuer: &str, subject: &str) -> [u8; 16] {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{issuer}\0{subject}").as_bytes());
+    let mut key = [0u8; 16];
+    key.copy_from_slice(&digest[..16]);
+    key
+}
+
 /// What an external provider's token says about its user besides the subject; none of it is
 /// trusted for identity, only for display.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

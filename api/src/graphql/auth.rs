@@ -151,7 +151,7 @@ impl AuthMutation {
         let tokens = ctx.data_unchecked::<TokenService>();
         let throttle = ctx.data_unchecked::<LoginThrottle>();
         // The HTTP layer always provides it; an embedder that does not is one unknown client.
-        let address = ctx.data_opt::<ClientAddress>().copied().unwrap_or(ClientAddress([0, 0, 0, 0].into()));
+        let address = ctx.data_opt::<ClientAddress>().copied().unwrap_or(ClientAddress::UNKNOWN);
         let grant = login(db, tokens, throttle, &email, &password, address).await?;
         Ok(LoginPayload {
             token: grant.token,

@@ -50,8 +50,8 @@ impl BodyDeadline {
 
 enum ReadError {
     TooSlow,
-    TooLarge,
-    Unreadable,
+    /// Past the body limit, or broken off by the client.
+    Failed(axum::Error),
 }
 
 /// Buffers the whole body under the deadline and passes the request on with it; the body limit
@@ -60,10 +60,7 @@ pub(super) async fn read_in_time(State(deadline): State<BodyDeadline>, request: 
     let (parts, body) = request.into_parts();
     match read(body, deadline).await {
         Ok(bytes) => next.run(Request::from_parts(parts, Body::from(bytes))).await,
-        Err(ReadError::TooLarge) => super::payload_too_large(),
-        Err(ReadError::Unreadable) => {
-            super::http_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "the request body could not be read")
-        }
+        Err(ReadError::Failed(error)) => super::unreadable_body(&error),
         Err(ReadError::TooSlow) => {
             let message = format!(
                 "the request body arrived too slowly: it must arrive within {} s, at {} bytes/s at least",
@@ -94,17 +91,7 @@ async fn read(mut body: Body, deadline: BodyDeadline) -> Result<Vec<u8>, ReadErr
                     bytes.extend_from_slice(&data);
                 }
             }
-            Ok(Some(Err(error))) => {
-                let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&error);
-                while let Some(current) = cause {
-                    if current.is::<http_body_util::LengthLimitError>() {
-                        return Err(ReadError::TooLarge);
-                    }
-                    cause = current.source();
-                }
-                tracing::debug!(%error, "the request body could not be read");
-                return Err(ReadError::Unreadable);
-            }
+            Ok(Some(Err(error))) => return Err(ReadError::Failed(error)),
         }
     }
 }

@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 use super::client::ClientAddress;
 use super::store::{now_ms, ThrottleStore};
-use crate::auth::tokens::TokenSubject;
+use crate::auth::tokens::{external_user_key, TokenSubject};
 
 /// How often admissions are added to the shared count.
 pub const SYNC_INTERVAL: Duration = Duration::from_secs(1);
@@ -55,13 +55,7 @@ impl Caller {
     pub fn of_subject(subject: &TokenSubject) -> Self {
         match subject {
             TokenSubject::Local { user_id, .. } => Self::Account(*user_id),
-            TokenSubject::External { issuer, subject, .. } => {
-                use sha2::{Digest, Sha256};
-                let digest = Sha256::digest(format!("{issuer}\0{subject}").as_bytes());
-                let mut key = [0u8; 16];
-                key.copy_from_slice(&digest[..16]);
-                Self::External(key)
-            }
+            TokenSubject::External { issuer, subject, .. } => Self::External(external_user_key(issuer, subject)),
         }
     }
 }
