@@ -14,35 +14,26 @@ const HISTORY_HEAD: &str = "{ historyHead { sequence hash at } }";
 const CREATE_FACT: &str = "mutation($input: FactInput!) { createFact(input: $input) { id } }";
 const GENESIS_HASH: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-async fn scalar_i64(app: &TestApp, sql: &str) -> i64 {
+/// The first column of the one row `sql` selects.
+async fn scalar<T: sea_orm::TryGetable>(app: &TestApp, sql: &str) -> T {
     let row = app
         .db
         .query_one_raw(sea_orm::Statement::from_string(app.db.get_database_backend(), sql.to_owned()))
         .await
         .unwrap()
         .unwrap();
-    row.try_get_by_index::<i64>(0).unwrap()
-}
-
-async fn scalar_text(app: &TestApp, sql: &str) -> String {
-    let row = app
-        .db
-        .query_one_raw(sea_orm::Statement::from_string(app.db.get_database_backend(), sql.to_owned()))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get_by_index::<String>(0).unwrap()
+    row.try_get_by_index::<T>(0).unwrap()
 }
 
 async fn stored_head(app: &TestApp) -> (i64, String) {
     (
-        scalar_i64(app, "SELECT length FROM revision_chain WHERE id = 1").await,
-        scalar_text(app, "SELECT head_hash FROM revision_chain WHERE id = 1").await,
+        scalar::<i64>(app, "SELECT length FROM revision_chain WHERE id = 1").await,
+        scalar::<String>(app, "SELECT head_hash FROM revision_chain WHERE id = 1").await,
     )
 }
 
 async fn hash_of(app: &TestApp, seq: i64) -> String {
-    scalar_text(app, &format!("SELECT hash FROM revisions WHERE seq = {seq}")).await
+    scalar::<String>(app, &format!("SELECT hash FROM revisions WHERE seq = {seq}")).await
 }
 
 /// The head as the public API reports it, as `<sequence>:<hash>`.
@@ -60,23 +51,6 @@ async fn record_a_fact(app: &TestApp, token: &str) {
     let summary = format!("A visit recorded by the history tests {}.", uuid::Uuid::now_v7().simple());
     let input = support::visit_input(&russia, &syria, &source, &summary);
     app.ok_as(token, CREATE_FACT, json!({ "input": input })).await;
-}
-
-/// Runs `chancery verify-history` (with `extra` arguments) on the test database:
-/// (success, stdout, stderr).
-async fn verify_history_cli(app: &TestApp, extra: &[&str]) -> (bool, String, String) {
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_chancery"))
-        .args(["--database-url", &app.database.url, "verify-history"])
-        .args(extra)
-        .env_remove("DATABASE_URL")
-        .output()
-        .await
-        .expect("the chancery binary runs");
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
 }
 
 /// What an attacker with DDL rights does first: switch off the guards of both tables.
@@ -152,7 +126,7 @@ async fn a_deleted_head_with_the_newest_revisions_cut_is_reported_broken(backend
         }
         intact => panic!("a log without its head must not pass: {intact:?}"),
     }
-    let (ok, stdout, stderr) = verify_history_cli(&app, &[]).await;
+    let (ok, stdout, stderr) = app.verify_history_cli(&[]).await;
     assert!(!ok, "verify-history fails without a head: {stdout} {stderr}");
     assert!(stderr.contains("head is missing"), "says why: {stderr}");
     assert!(!stdout.contains("intact"), "{stdout}");
@@ -174,7 +148,7 @@ async fn a_head_that_disagrees_with_the_log_is_reported_broken(backend: Backend)
         ChainVerdict::Broken { reason, .. } => assert!(reason.contains("hash"), "{reason}"),
         intact => panic!("{intact:?}"),
     }
-    let (ok, _, stderr) = verify_history_cli(&app, &[]).await;
+    let (ok, _, stderr) = app.verify_history_cli(&[]).await;
     assert!(!ok, "{stderr}");
     assert!(stderr.contains("head's hash"), "{stderr}");
 }
@@ -209,17 +183,17 @@ async fn verify_history_since_head_accepts_an_extended_log_and_refuses_a_cut_or_
     // The log grew: it extends every head seen before.
     record_a_fact(&app, &token).await;
     record_a_fact(&app, &token).await;
-    let (ok, stdout, stderr) = verify_history_cli(&app, &["--since-head", &seen_head]).await;
+    let (ok, stdout, stderr) = app.verify_history_cli(&["--since-head", &seen_head]).await;
     assert!(ok, "an extended log passes: {stdout} {stderr}");
     assert!(stdout.contains("extends the head seen earlier"), "{stdout}");
-    let (ok, _, stderr) = verify_history_cli(&app, &["--since-head", &format!("0:{GENESIS_HASH}")]).await;
+    let (ok, _, stderr) = app.verify_history_cli(&["--since-head", &format!("0:{GENESIS_HASH}")]).await;
     assert!(ok, "every log extends the empty one: {stderr}");
 
     // A head nobody published: the revision at that position has another hash.
-    let (ok, _, stderr) = verify_history_cli(&app, &["--since-head", &format!("{seen}:{}", "a".repeat(64))]).await;
+    let (ok, _, stderr) = app.verify_history_cli(&["--since-head", &format!("{seen}:{}", "a".repeat(64))]).await;
     assert!(!ok, "a different hash fails: {stderr}");
     assert!(stderr.contains(&format!("revision #{seen}")) && stderr.contains("differs"), "{stderr}");
-    let (ok, _, stderr) = verify_history_cli(&app, &["--since-head", "12-abc"]).await;
+    let (ok, _, stderr) = app.verify_history_cli(&["--since-head", "12-abc"]).await;
     assert!(!ok, "a malformed head is refused: {stderr}");
 
     // Someone with database access cuts the tail and sets the head back consistently: the
@@ -233,9 +207,9 @@ async fn verify_history_since_head_accepts_an_extended_log_and_refuses_a_cut_or_
         .await
         .unwrap();
     assert_eq!(verify_chain(&app.db).await.unwrap(), ChainVerdict::Intact { length: keep as u64 });
-    let (ok, _, _) = verify_history_cli(&app, &[]).await;
+    let (ok, _, _) = app.verify_history_cli(&[]).await;
     assert!(ok, "without a published head the cut goes unseen");
-    let (ok, stdout, stderr) = verify_history_cli(&app, &["--since-head", &seen_head]).await;
+    let (ok, stdout, stderr) = app.verify_history_cli(&["--since-head", &seen_head]).await;
     assert!(!ok, "a cut log fails against the head seen before: {stdout} {stderr}");
     assert!(stderr.contains("cut"), "{stderr}");
 
@@ -247,7 +221,7 @@ async fn verify_history_since_head_accepts_an_extended_log_and_refuses_a_cut_or_
     let (length, _) = stored_head(&app).await;
     assert!(length > seen);
     assert!(matches!(verify_chain(&app.db).await.unwrap(), ChainVerdict::Intact { .. }));
-    let (ok, stdout, stderr) = verify_history_cli(&app, &["--since-head", &seen_head]).await;
+    let (ok, stdout, stderr) = app.verify_history_cli(&["--since-head", &seen_head]).await;
     assert!(!ok, "a rebuilt log fails against the head seen before: {stdout} {stderr}");
     assert!(stderr.contains(&format!("revision #{seen}")) && stderr.contains("differs"), "{stderr}");
 }

@@ -1145,21 +1145,6 @@ async fn the_review_queue_is_refused_to_editors_and_anonymous_callers(backend: B
     assert_eq!(reviewer["reviewQueue"]["totalCount"], 1);
 }
 
-/// Runs `chancery verify-history` on the test database: (success, stdout, stderr).
-async fn verify_history_cli(app: &TestApp) -> (bool, String, String) {
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_chancery"))
-        .args(["--database-url", &app.database.url, "verify-history"])
-        .env_remove("DATABASE_URL")
-        .output()
-        .await
-        .expect("the chancery binary runs");
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
-
 const FORGE: &str = "UPDATE revisions SET comment = 'forged' WHERE seq = 5";
 
 async fn a_revision_changed_behind_the_applications_back_breaks_the_chain_there(backend: Backend) {
@@ -1176,7 +1161,7 @@ async fn a_revision_changed_behind_the_applications_back_breaks_the_chain_there(
         assert!(error.contains("append-only"), "{sql}: {error}");
     }
     assert_eq!(verify_chain(&app.db).await.unwrap(), ChainVerdict::Intact { length });
-    let (ok, stdout, stderr) = verify_history_cli(app).await;
+    let (ok, stdout, stderr) = app.verify_history_cli(&[]).await;
     assert!(ok, "verify-history succeeds on an intact log: {stdout} {stderr}");
     assert!(stdout.contains("intact"), "{stdout}");
     assert!(stdout.contains(&format!("{length} revisions")), "{stdout}");
@@ -1196,7 +1181,7 @@ async fn a_revision_changed_behind_the_applications_back_breaks_the_chain_there(
         }
         intact => panic!("a forged revision must break the chain: {intact:?}"),
     }
-    let (ok, stdout, stderr) = verify_history_cli(app).await;
+    let (ok, stdout, stderr) = app.verify_history_cli(&[]).await;
     assert!(!ok, "verify-history fails on a forged log: {stdout} {stderr}");
     assert!(stderr.contains("revision #5"), "names the forged revision: {stderr}");
 }

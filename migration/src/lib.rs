@@ -3,6 +3,7 @@
 //! backend explicitly.
 pub use sea_orm_migration::prelude::*;
 
+mod backend_sql;
 mod m20261125_000001_core_schema;
 mod m20261125_000002_fact_kind_vocabulary;
 mod m20261125_000003_search_and_history_guards;

@@ -7,7 +7,8 @@
 //! An UPDATE that changes nothing is let through: the append path takes the head's row lock with
 //! one before it reads the head.
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DatabaseBackend;
+
+use crate::backend_sql::run_for_backend;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -63,32 +64,13 @@ const SQLITE_DOWN: &[&str] = &[
     "DROP TRIGGER IF EXISTS revision_chain_guard_insert",
 ];
 
-async fn run_all(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
-    for sql in statements {
-        manager.get_connection().execute_unprepared(sql).await?;
-    }
-    Ok(())
-}
-
-fn unsupported() -> DbErr {
-    DbErr::Migration("Chancery supports Postgres and SQLite only".into())
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        match manager.get_database_backend() {
-            DatabaseBackend::Postgres => run_all(manager, POSTGRES_UP).await,
-            DatabaseBackend::Sqlite => run_all(manager, SQLITE_UP).await,
-            _ => Err(unsupported()),
-        }
+        run_for_backend(manager, POSTGRES_UP, SQLITE_UP).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        match manager.get_database_backend() {
-            DatabaseBackend::Postgres => run_all(manager, POSTGRES_DOWN).await,
-            DatabaseBackend::Sqlite => run_all(manager, SQLITE_DOWN).await,
-            _ => Err(unsupported()),
-        }
+        run_for_backend(manager, POSTGRES_DOWN, SQLITE_DOWN).await
     }
 }

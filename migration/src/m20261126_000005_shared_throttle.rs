@@ -4,7 +4,8 @@
 //! only lets clients retry sooner. The embedded SQLite store serves one process, which keeps
 //! its counts in memory, so there is nothing to create there.
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DatabaseBackend;
+
+use crate::backend_sql::run_for_backend;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -30,20 +31,10 @@ const POSTGRES_DOWN: &[&str] = &["DROP TABLE IF EXISTS rate_windows", "DROP TABL
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() == DatabaseBackend::Postgres {
-            for statement in POSTGRES_UP {
-                manager.get_connection().execute_unprepared(statement).await?;
-            }
-        }
-        Ok(())
+        run_for_backend(manager, POSTGRES_UP, &[]).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() == DatabaseBackend::Postgres {
-            for statement in POSTGRES_DOWN {
-                manager.get_connection().execute_unprepared(statement).await?;
-            }
-        }
-        Ok(())
+        run_for_backend(manager, POSTGRES_DOWN, &[]).await
     }
 }

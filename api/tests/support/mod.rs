@@ -336,6 +336,23 @@ impl TestApp {
         row.try_get::<i64>("", "n").unwrap()
     }
 
+    /// Runs `chancery verify-history` (with `extra` arguments) on this test's database:
+    /// (success, stdout, stderr).
+    pub async fn verify_history_cli(&self, extra: &[&str]) -> (bool, String, String) {
+        let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_chancery"))
+            .args(["--database-url", &self.database.url, "verify-history"])
+            .args(extra)
+            .env_remove("DATABASE_URL")
+            .output()
+            .await
+            .expect("the chancery binary runs");
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+
     /// The global id of the demo article's source.
     pub async fn demo_source_id(&self) -> String {
         let data =
