@@ -6,7 +6,7 @@ mod support;
 
 use chancery::config::DatabaseConfig;
 use chancery::db::{self, StatementCounter};
-use chancery::domain::facts::{list_facts, FactFilter, FactOrder, Visibility};
+use chancery::domain::fact::query::{list_facts, FactFilter, FactOrder, Visibility};
 use chancery::domain::pagination::PageRequest;
 use entity::fact;
 use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, QuerySelect};
@@ -24,7 +24,7 @@ async fn run() {
     let url = std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| format!("sqlite://{}", temp.display()));
     let db = db::connect(&DatabaseConfig::for_url(url), &StatementCounter::default()).await.unwrap();
     db::migrate(&db).await.unwrap();
-    chancery::domain::demo::load_demo(&db).await.unwrap();
+    chancery::demo::load_demo(&db).await.unwrap();
     let template = fact::Entity::find().one(&db).await.unwrap().unwrap();
     let existing = fact::Entity::find().count_rows(&db).await;
     println!("seeding {FACTS} published facts…");
@@ -46,7 +46,7 @@ async fn run() {
     }
 
     let order = FactOrder::default();
-    let filter = FactFilter::default().validate(&db, "filter").await.unwrap();
+    let filter = FactFilter::default().validate(&db, "filter", Default::default()).await.unwrap();
     // The cursor of the row 50,000 deep in the default order.
     let deep = fact::Entity::find()
         .order_by_desc(fact::Column::OccurredOn)

@@ -7,14 +7,14 @@ use anyhow::Context as _;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
-use crate::auth::throttle::{LoginThrottle, ThrottlePolicy};
 use crate::auth::tokens::{ExternalProvider, TokenService, MIN_SECRET_BYTES};
 use crate::config::{AuthConfig, DatabaseConfig, ServeConfig};
 use crate::db::{self, StatementCounter};
-use crate::domain::demo::{load_demo, DemoReport};
+use crate::demo::{load_demo, DemoReport};
 use crate::graphql::{build_schema_with, ChancerySchemaBuilder, QueryLimits, SchemaServices};
 use crate::http::connections::{raise_open_file_limit, ConnectionLimits};
 use crate::http::{router, AppState};
+use crate::throttling::login::{LoginThrottle, ThrottlePolicy};
 
 /// A ready-to-serve application.
 pub struct App {
@@ -71,7 +71,7 @@ pub async fn build_with(
         anonymous_introspection: serve.anonymous_introspection,
         in_flight: Arc::new(tokio::sync::Semaphore::new(serve.max_in_flight)),
         rate_limiter: crate::throttling::RequestRateLimiter::new(serve.rate_limit_per_minute, throttle_store),
-        trusted_proxies: serve.throttle.trusted_proxies.clone(),
+        trusted_proxies: (&serve.throttle.trusted_proxies).into(),
         db: db.clone(),
         statements: statements.clone(),
         requests: Arc::new(Default::default()),
@@ -119,24 +119,13 @@ fn token_service(auth: &AuthConfig, database_url: &str) -> anyhow::Result<TokenS
     let external = match &auth.external_jwks_file {
         Some(path) => {
             let jwks = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-            let mut role_map = std::collections::HashMap::new();
-            for pair in auth.external_role_map.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-                let (claim, role) = pair.split_once('=').context("external role map entries look like value=ROLE")?;
-                let role = match role.trim() {
-                    "EDITOR" => entity::enums::UserRole::Editor,
-                    "REVIEWER" => entity::enums::UserRole::Reviewer,
-                    "ADMIN" => entity::enums::UserRole::Admin,
-                    other => anyhow::bail!("unknown role `{other}` in the external role map"),
-                };
-                role_map.insert(claim.trim().to_owned(), role);
-            }
             anyhow::ensure!(!auth.external_issuer.is_empty(), "an external provider needs --external-issuer");
             Some(ExternalProvider::from_jwks(
                 &jwks,
                 auth.external_issuer.clone(),
                 auth.external_audience.clone(),
                 auth.external_role_claim.clone(),
-                role_map,
+                auth.external_role_map.0.clone(),
             )?)
         }
         None => None,

@@ -7,9 +7,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::config::{Cli, Command, DatabaseConfig, MigrateDirection, ServeConfig, UserCommand};
 use crate::db::{self, StatementCounter};
-use crate::domain::demo::{self, DemoReport};
-use crate::domain::history::{verify_chain_since, ChainVerdict};
-use crate::domain::users;
+use crate::demo::{self, DemoReport};
+use crate::domain::account::store as users;
+use crate::domain::fact::history::{verify_chain_since, ChainVerdict, SeenHead};
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or_else(|| Command::Serve(Box::new(ServeConfig::default_for_cli()))) {
@@ -35,6 +35,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::VerifyHistory { since_head } => {
             let db = connect(&cli.database).await?;
+            let since_head = since_head.map(|head| SeenHead { sequence: head.sequence, hash: head.hash });
             match verify_chain_since(&db, since_head.as_ref()).await? {
                 ChainVerdict::Intact { length } => {
                     println!("history intact: {length} revisions verified");

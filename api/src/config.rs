@@ -4,6 +4,40 @@ use std::net::SocketAddr;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+// Every default, written once: the flags and the `Default` implementations both use these.
+pub const DEFAULT_BODY_LIMIT_BYTES: usize = 64 * 1024;
+pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
+pub const DEFAULT_SHUTDOWN_GRACE_SECS: u64 = 20;
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 512;
+pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 1200;
+pub const DEFAULT_MAX_QUERY_BYTES: usize = 16 * 1024;
+pub const DEFAULT_MAX_QUERY_FIELDS: u64 = 2_000;
+pub const DEFAULT_MAX_QUERY_ALIASES: u64 = 50;
+pub const DEFAULT_MAX_QUERY_DEPTH: u64 = 16;
+pub const DEFAULT_MAX_QUERY_DIRECTIVES: usize = 4;
+pub const DEFAULT_MAX_QUERY_TOKENS: usize = 4_000;
+pub const DEFAULT_MAX_VALUE_DEPTH: usize = 32;
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+pub const DEFAULT_HEADER_READ_TIMEOUT_SECS: u64 = 10;
+pub const DEFAULT_RESPONSE_WRITE_TIMEOUT_SECS: u64 = 30;
+pub const DEFAULT_BODY_READ_TIMEOUT_SECS: u64 = 10;
+pub const DEFAULT_BODY_MIN_BYTES_PER_SEC: u64 = 1024;
+pub const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS: usize = 64;
+pub const DEFAULT_TOKEN_TTL_SECS: i64 = 3600;
+pub const DEFAULT_TOKEN_LEEWAY_SECS: u64 = 30;
+pub const DEFAULT_LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS: u32 = 5;
+pub const DEFAULT_LOGIN_FAILURES_PER_ADDRESS: u32 = 20;
+pub const DEFAULT_LOGIN_FAILURES_PER_ACCOUNT: u32 = 100;
+pub const DEFAULT_DB_MAX_CONNECTIONS: u32 = 10;
+pub const DEFAULT_DB_MIN_CONNECTIONS: u32 = 1;
+pub const DEFAULT_DB_ACQUIRE_TIMEOUT_SECS: u64 = 5;
+pub const DEFAULT_DB_IDLE_TIMEOUT_SECS: u64 = 600;
+pub const DEFAULT_DB_MAX_LIFETIME_SECS: u64 = 1800;
+pub const DEFAULT_DB_STATEMENT_TIMEOUT_MS: u64 = 10_000;
+pub const DEFAULT_TOKEN_ISSUER: &str = "chancery";
+pub const DEFAULT_TOKEN_AUDIENCE: &str = "chancery-api";
+pub const DEFAULT_EXTERNAL_ROLE_CLAIM: &str = "roles";
+
 /// Chancery: a curated, sourced fact store for international relations, served over GraphQL.
 #[derive(Debug, Parser)]
 #[command(name = "chancery", version, about)]
@@ -33,8 +67,8 @@ pub enum Command {
     VerifyHistory {
         /// A head published earlier by `historyHead`, as `<sequence>:<hash>`: also prove that
         /// the current log extends it (that revision is still there, unchanged).
-        #[arg(long, value_name = "SEQUENCE:HASH")]
-        since_head: Option<crate::domain::history::SeenHead>,
+        #[arg(long, value_name = "SEQUENCE:HASH", value_parser = parse_head)]
+        since_head: Option<HeadSpec>,
     },
     /// Manage accounts.
     #[command(subcommand)]
@@ -63,6 +97,27 @@ pub enum UserCommand {
     },
 }
 
+/// A head of the revision log as `historyHead` reports it: the revision at `sequence` had `hash`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeadSpec {
+    pub sequence: i64,
+    pub hash: String,
+}
+
+/// Parses `<sequence>:<hash>`.
+fn parse_head(text: &str) -> Result<HeadSpec, String> {
+    let (sequence, hash) = text.split_once(':').ok_or("a head reads <sequence>:<hash>")?;
+    let sequence = sequence.trim().parse::<i64>().map_err(|_| "the sequence is not a number")?;
+    let hash = hash.trim().to_ascii_lowercase();
+    if sequence < 0 {
+        return Err("the sequence is negative".into());
+    }
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err("the hash is not 64 hexadecimal digits".into());
+    }
+    Ok(HeadSpec { sequence, hash })
+}
+
 fn parse_role(value: &str) -> Result<entity::enums::UserRole, String> {
     use entity::enums::UserRole;
     match value.to_ascii_uppercase().as_str() {
@@ -88,22 +143,22 @@ pub struct DatabaseConfig {
     #[arg(long = "database-url", env = "DATABASE_URL", default_value = "sqlite://chancery.db")]
     pub url: String,
     /// Largest number of pooled connections.
-    #[arg(long = "db-max-connections", env = "CHANCERY_DB_MAX_CONNECTIONS", default_value_t = 10)]
+    #[arg(long = "db-max-connections", env = "CHANCERY_DB_MAX_CONNECTIONS", default_value_t = DEFAULT_DB_MAX_CONNECTIONS)]
     pub max_connections: u32,
     /// Connections kept open when idle.
-    #[arg(long = "db-min-connections", env = "CHANCERY_DB_MIN_CONNECTIONS", default_value_t = 1)]
+    #[arg(long = "db-min-connections", env = "CHANCERY_DB_MIN_CONNECTIONS", default_value_t = DEFAULT_DB_MIN_CONNECTIONS)]
     pub min_connections: u32,
     /// Seconds to wait for a pooled connection before failing the request.
-    #[arg(long = "db-acquire-timeout-secs", env = "CHANCERY_DB_ACQUIRE_TIMEOUT_SECS", default_value_t = 5)]
+    #[arg(long = "db-acquire-timeout-secs", env = "CHANCERY_DB_ACQUIRE_TIMEOUT_SECS", default_value_t = DEFAULT_DB_ACQUIRE_TIMEOUT_SECS)]
     pub acquire_timeout_secs: u64,
     /// Seconds an idle connection is kept.
-    #[arg(long = "db-idle-timeout-secs", env = "CHANCERY_DB_IDLE_TIMEOUT_SECS", default_value_t = 600)]
+    #[arg(long = "db-idle-timeout-secs", env = "CHANCERY_DB_IDLE_TIMEOUT_SECS", default_value_t = DEFAULT_DB_IDLE_TIMEOUT_SECS)]
     pub idle_timeout_secs: u64,
     /// Seconds after which a connection is replaced.
-    #[arg(long = "db-max-lifetime-secs", env = "CHANCERY_DB_MAX_LIFETIME_SECS", default_value_t = 1800)]
+    #[arg(long = "db-max-lifetime-secs", env = "CHANCERY_DB_MAX_LIFETIME_SECS", default_value_t = DEFAULT_DB_MAX_LIFETIME_SECS)]
     pub max_lifetime_secs: u64,
     /// Postgres `statement_timeout` in milliseconds (0 disables it).
-    #[arg(long = "db-statement-timeout-ms", env = "CHANCERY_DB_STATEMENT_TIMEOUT_MS", default_value_t = 10_000)]
+    #[arg(long = "db-statement-timeout-ms", env = "CHANCERY_DB_STATEMENT_TIMEOUT_MS", default_value_t = DEFAULT_DB_STATEMENT_TIMEOUT_MS)]
     pub statement_timeout_ms: u64,
 }
 
@@ -112,12 +167,12 @@ impl DatabaseConfig {
     pub fn for_url(url: impl Into<String>) -> Self {
         Self {
             url: url.into(),
-            max_connections: 10,
-            min_connections: 1,
-            acquire_timeout_secs: 5,
-            idle_timeout_secs: 600,
-            max_lifetime_secs: 1800,
-            statement_timeout_ms: 10_000,
+            max_connections: DEFAULT_DB_MAX_CONNECTIONS,
+            min_connections: DEFAULT_DB_MIN_CONNECTIONS,
+            acquire_timeout_secs: DEFAULT_DB_ACQUIRE_TIMEOUT_SECS,
+            idle_timeout_secs: DEFAULT_DB_IDLE_TIMEOUT_SECS,
+            max_lifetime_secs: DEFAULT_DB_MAX_LIFETIME_SECS,
+            statement_timeout_ms: DEFAULT_DB_STATEMENT_TIMEOUT_MS,
         }
     }
 }
@@ -150,13 +205,13 @@ pub struct ServeConfig {
     #[arg(long, env = "CHANCERY_DEMO")]
     pub demo: bool,
     /// Largest request body accepted, in bytes.
-    #[arg(long = "body-limit-bytes", env = "CHANCERY_BODY_LIMIT_BYTES", default_value_t = 64 * 1024)]
+    #[arg(long = "body-limit-bytes", env = "CHANCERY_BODY_LIMIT_BYTES", default_value_t = DEFAULT_BODY_LIMIT_BYTES)]
     pub body_limit_bytes: usize,
     /// Seconds a request may run before it is answered with a timeout.
-    #[arg(long = "request-timeout-secs", env = "CHANCERY_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    #[arg(long = "request-timeout-secs", env = "CHANCERY_REQUEST_TIMEOUT_SECS", default_value_t = DEFAULT_REQUEST_TIMEOUT_SECS)]
     pub request_timeout_secs: u64,
     /// Seconds to let in-flight requests finish after SIGTERM/SIGINT.
-    #[arg(long = "shutdown-grace-secs", env = "CHANCERY_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
+    #[arg(long = "shutdown-grace-secs", env = "CHANCERY_SHUTDOWN_GRACE_SECS", default_value_t = DEFAULT_SHUTDOWN_GRACE_SECS)]
     pub shutdown_grace_secs: u64,
     /// Serve introspection queries (disable in production if the schema should not be browsable).
     #[arg(long = "introspection", env = "CHANCERY_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
@@ -169,55 +224,55 @@ pub struct ServeConfig {
     pub suggestions: bool,
     /// Origins allowed to call the API from a browser, comma-separated (empty: no CORS).
     #[arg(long = "cors-origins", env = "CHANCERY_CORS_ORIGINS", default_value = "")]
-    pub cors_origins: String,
+    pub cors_origins: AllowedOrigins,
     /// GraphQL requests served at once; beyond it the answer is 503 with Retry-After.
-    #[arg(long = "max-in-flight", env = "CHANCERY_MAX_IN_FLIGHT", default_value_t = 512)]
+    #[arg(long = "max-in-flight", env = "CHANCERY_MAX_IN_FLIGHT", default_value_t = DEFAULT_MAX_IN_FLIGHT)]
     pub max_in_flight: usize,
     /// GraphQL requests per minute per token (or per client address without one); 0 is no limit.
-    #[arg(long = "rate-limit-per-minute", env = "CHANCERY_RATE_LIMIT_PER_MINUTE", default_value_t = 1200)]
+    #[arg(long = "rate-limit-per-minute", env = "CHANCERY_RATE_LIMIT_PER_MINUTE", default_value_t = DEFAULT_RATE_LIMIT_PER_MINUTE)]
     pub rate_limit_per_minute: u32,
     /// Longest query text accepted, in bytes.
-    #[arg(long = "max-query-bytes", env = "CHANCERY_MAX_QUERY_BYTES", default_value_t = 16 * 1024)]
+    #[arg(long = "max-query-bytes", env = "CHANCERY_MAX_QUERY_BYTES", default_value_t = DEFAULT_MAX_QUERY_BYTES)]
     pub max_query_bytes: usize,
     /// Most fields a query may select once its fragments are expanded.
-    #[arg(long = "max-query-fields", env = "CHANCERY_MAX_QUERY_FIELDS", default_value_t = 2_000)]
+    #[arg(long = "max-query-fields", env = "CHANCERY_MAX_QUERY_FIELDS", default_value_t = DEFAULT_MAX_QUERY_FIELDS)]
     pub max_query_fields: u64,
     /// Most aliased fields in a query (`__typename` included).
-    #[arg(long = "max-query-aliases", env = "CHANCERY_MAX_QUERY_ALIASES", default_value_t = 50)]
+    #[arg(long = "max-query-aliases", env = "CHANCERY_MAX_QUERY_ALIASES", default_value_t = DEFAULT_MAX_QUERY_ALIASES)]
     pub max_query_aliases: u64,
     /// Deepest nesting of a query's selections.
-    #[arg(long = "max-query-depth", env = "CHANCERY_MAX_QUERY_DEPTH", default_value_t = 16)]
+    #[arg(long = "max-query-depth", env = "CHANCERY_MAX_QUERY_DEPTH", default_value_t = DEFAULT_MAX_QUERY_DEPTH)]
     pub max_query_depth: u64,
     /// Most directives on one selection.
-    #[arg(long = "max-query-directives", env = "CHANCERY_MAX_QUERY_DIRECTIVES", default_value_t = 4)]
+    #[arg(long = "max-query-directives", env = "CHANCERY_MAX_QUERY_DIRECTIVES", default_value_t = DEFAULT_MAX_QUERY_DIRECTIVES)]
     pub max_query_directives: usize,
     /// Most lexical tokens in a query, counted before it is parsed.
-    #[arg(long = "max-query-tokens", env = "CHANCERY_MAX_QUERY_TOKENS", default_value_t = 4_000)]
+    #[arg(long = "max-query-tokens", env = "CHANCERY_MAX_QUERY_TOKENS", default_value_t = DEFAULT_MAX_QUERY_TOKENS)]
     pub max_query_tokens: usize,
     /// Deepest nesting of list and object values, in a query's text and in its variables.
-    #[arg(long = "max-value-depth", env = "CHANCERY_MAX_VALUE_DEPTH", default_value_t = 32)]
+    #[arg(long = "max-value-depth", env = "CHANCERY_MAX_VALUE_DEPTH", default_value_t = DEFAULT_MAX_VALUE_DEPTH)]
     pub max_value_depth: usize,
     /// Largest answer to one request, in bytes of text (the data is discarded beyond it).
-    #[arg(long = "max-response-bytes", env = "CHANCERY_MAX_RESPONSE_BYTES", default_value_t = 16 * 1024 * 1024)]
+    #[arg(long = "max-response-bytes", env = "CHANCERY_MAX_RESPONSE_BYTES", default_value_t = DEFAULT_MAX_RESPONSE_BYTES)]
     pub max_response_bytes: usize,
     /// Seconds a client has to send a request's headers; an idle keep-alive connection is
     /// closed after as long.
-    #[arg(long = "header-read-timeout-secs", env = "CHANCERY_HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
+    #[arg(long = "header-read-timeout-secs", env = "CHANCERY_HEADER_READ_TIMEOUT_SECS", default_value_t = DEFAULT_HEADER_READ_TIMEOUT_SECS)]
     pub header_read_timeout_secs: u64,
     /// Seconds an answer may wait on a client that takes none of it; the connection is then closed.
-    #[arg(long = "response-write-timeout-secs", env = "CHANCERY_RESPONSE_WRITE_TIMEOUT_SECS", default_value_t = 30)]
+    #[arg(long = "response-write-timeout-secs", env = "CHANCERY_RESPONSE_WRITE_TIMEOUT_SECS", default_value_t = DEFAULT_RESPONSE_WRITE_TIMEOUT_SECS)]
     pub response_write_timeout_secs: u64,
     /// Seconds a client has to send a request's whole body.
-    #[arg(long = "body-read-timeout-secs", env = "CHANCERY_BODY_READ_TIMEOUT_SECS", default_value_t = 10)]
+    #[arg(long = "body-read-timeout-secs", env = "CHANCERY_BODY_READ_TIMEOUT_SECS", default_value_t = DEFAULT_BODY_READ_TIMEOUT_SECS)]
     pub body_read_timeout_secs: u64,
     /// Slowest average rate a body may arrive at, in bytes per second, after its first second (0: none).
-    #[arg(long = "body-min-bytes-per-sec", env = "CHANCERY_BODY_MIN_BYTES_PER_SEC", default_value_t = 1024)]
+    #[arg(long = "body-min-bytes-per-sec", env = "CHANCERY_BODY_MIN_BYTES_PER_SEC", default_value_t = DEFAULT_BODY_MIN_BYTES_PER_SEC)]
     pub body_min_bytes_per_sec: u64,
     /// Open connections at once (default: 4,096, or fewer when the open-file limit is lower).
     #[arg(long = "max-connections", env = "CHANCERY_MAX_CONNECTIONS")]
     pub max_connections: Option<usize>,
     /// Open connections at once from one client address (an IPv6 /64 counts as one); 0 is no limit.
-    #[arg(long = "max-connections-per-address", env = "CHANCERY_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 64)]
+    #[arg(long = "max-connections-per-address", env = "CHANCERY_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS)]
     pub max_connections_per_address: usize,
     #[command(flatten)]
     pub auth: AuthConfig,
@@ -225,10 +280,106 @@ pub struct ServeConfig {
     pub throttle: ThrottleConfig,
 }
 
+/// Limits on one query, measured before it runs; every one is a flag of `ServeConfig`.
+#[derive(Debug, Clone, Copy)]
+pub struct CostLimits {
+    /// Longest query text, in bytes.
+    pub max_bytes: usize,
+    /// Most fields once every fragment is expanded (aliases and `__typename` count).
+    pub max_fields: u64,
+    /// Most aliased fields, `__typename` included.
+    pub max_aliases: u64,
+    /// Deepest nesting of selections.
+    pub max_depth: u64,
+    /// Most directives on one field, fragment spread or inline fragment.
+    pub max_directives: usize,
+    /// Most lexical tokens (names, values, punctuation), counted before the query is parsed.
+    pub max_tokens: usize,
+    /// Deepest nesting of list and object values, in the query and in its variables.
+    pub max_value_depth: usize,
+}
+
+impl Default for CostLimits {
+    fn default() -> Self {
+        ServeConfig::default().cost_limits()
+    }
+}
+
+/// Origins allowed to call the API from a browser, parsed from a comma-separated list.
+#[derive(Debug, Clone, Default)]
+pub struct AllowedOrigins(pub Vec<axum::http::HeaderValue>);
+
+impl std::str::FromStr for AllowedOrigins {
+    type Err = String;
+
+    fn from_str(list: &str) -> Result<Self, Self::Err> {
+        list.split(',')
+            .map(str::trim)
+            .filter(|origin| !origin.is_empty())
+            .map(|origin| {
+                let parsed = url::Url::parse(origin).map_err(|_| format!("`{origin}` is not an origin"))?;
+                if !matches!(parsed.scheme(), "http" | "https") || parsed.path() != "/" && !parsed.path().is_empty() {
+                    return Err(format!("`{origin}` is not an origin such as https://app.example"));
+                }
+                axum::http::HeaderValue::from_str(origin.trim_end_matches('/'))
+                    .map_err(|_| format!("`{origin}` is not an origin"))
+            })
+            .collect::<Result<_, _>>()
+            .map(Self)
+    }
+}
+
+/// External role claim values and the roles they grant, parsed from `value=ROLE,…`.
+#[derive(Debug, Clone, Default)]
+pub struct RoleMap(pub std::collections::HashMap<String, entity::enums::UserRole>);
+
+impl std::str::FromStr for RoleMap {
+    type Err = String;
+
+    fn from_str(list: &str) -> Result<Self, Self::Err> {
+        let mut map = std::collections::HashMap::new();
+        for pair in list.split(',').map(str::trim).filter(|pair| !pair.is_empty()) {
+            let (claim, role) =
+                pair.split_once('=').ok_or_else(|| "external role map entries look like value=ROLE".to_owned())?;
+            let role = match role.trim() {
+                "EDITOR" => entity::enums::UserRole::Editor,
+                "REVIEWER" => entity::enums::UserRole::Reviewer,
+                "ADMIN" => entity::enums::UserRole::Admin,
+                other => return Err(format!("unknown role `{other}` in the external role map")),
+            };
+            map.insert(claim.trim().to_owned(), role);
+        }
+        Ok(Self(map))
+    }
+}
+
+/// Address ranges, parsed from comma-separated CIDRs; a bare address is a range of one.
+#[derive(Debug, Clone, Default)]
+pub struct AddressRanges(pub Vec<ipnet::IpNet>);
+
+impl std::str::FromStr for AddressRanges {
+    type Err = String;
+
+    fn from_str(list: &str) -> Result<Self, Self::Err> {
+        list.split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(|item| {
+                item.parse::<ipnet::IpNet>()
+                    .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        format!("`{item}` is not an address or CIDR range (e.g. 10.0.0.0/8, 192.0.2.7, fd00::/8)")
+                    })
+            })
+            .collect::<Result<_, _>>()
+            .map(Self)
+    }
+}
+
 impl ServeConfig {
     /// The query cost limits this configuration sets.
-    pub fn cost_limits(&self) -> crate::graphql::cost::CostLimits {
-        crate::graphql::cost::CostLimits {
+    pub fn cost_limits(&self) -> CostLimits {
+        CostLimits {
             max_bytes: self.max_query_bytes,
             max_fields: self.max_query_fields,
             max_aliases: self.max_query_aliases,
@@ -248,16 +399,16 @@ pub struct AuthConfig {
     #[arg(long = "jwt-secret", env = "CHANCERY_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
     /// Lifetime of an access token, in seconds.
-    #[arg(long = "token-ttl-secs", env = "CHANCERY_TOKEN_TTL_SECS", default_value_t = 3600)]
+    #[arg(long = "token-ttl-secs", env = "CHANCERY_TOKEN_TTL_SECS", default_value_t = DEFAULT_TOKEN_TTL_SECS)]
     pub token_ttl_secs: i64,
     /// `iss` of issued tokens.
-    #[arg(long = "token-issuer", env = "CHANCERY_TOKEN_ISSUER", default_value = "chancery")]
+    #[arg(long = "token-issuer", env = "CHANCERY_TOKEN_ISSUER", default_value = DEFAULT_TOKEN_ISSUER)]
     pub token_issuer: String,
     /// `aud` of issued tokens.
-    #[arg(long = "token-audience", env = "CHANCERY_TOKEN_AUDIENCE", default_value = "chancery-api")]
+    #[arg(long = "token-audience", env = "CHANCERY_TOKEN_AUDIENCE", default_value = DEFAULT_TOKEN_AUDIENCE)]
     pub token_audience: String,
     /// Clock leeway for `exp` and `nbf`, in seconds (at most 30).
-    #[arg(long = "token-leeway-secs", env = "CHANCERY_TOKEN_LEEWAY_SECS", default_value_t = 30)]
+    #[arg(long = "token-leeway-secs", env = "CHANCERY_TOKEN_LEEWAY_SECS", default_value_t = DEFAULT_TOKEN_LEEWAY_SECS)]
     pub token_leeway_secs: u64,
     /// JWK set (JSON file) of an external identity provider whose RS256/EdDSA tokens are accepted.
     #[arg(long = "external-jwks-file", env = "CHANCERY_EXTERNAL_JWKS_FILE")]
@@ -266,14 +417,14 @@ pub struct AuthConfig {
     #[arg(long = "external-issuer", env = "CHANCERY_EXTERNAL_ISSUER", default_value = "")]
     pub external_issuer: String,
     /// Required `aud` of external tokens.
-    #[arg(long = "external-audience", env = "CHANCERY_EXTERNAL_AUDIENCE", default_value = "chancery-api")]
+    #[arg(long = "external-audience", env = "CHANCERY_EXTERNAL_AUDIENCE", default_value = DEFAULT_TOKEN_AUDIENCE)]
     pub external_audience: String,
     /// Claim of external tokens that carries the role(s).
-    #[arg(long = "external-role-claim", env = "CHANCERY_EXTERNAL_ROLE_CLAIM", default_value = "roles")]
+    #[arg(long = "external-role-claim", env = "CHANCERY_EXTERNAL_ROLE_CLAIM", default_value = DEFAULT_EXTERNAL_ROLE_CLAIM)]
     pub external_role_claim: String,
     /// Claim value to role, e.g. `chancery-editor=EDITOR,chancery-reviewer=REVIEWER`.
     #[arg(long = "external-role-map", env = "CHANCERY_EXTERNAL_ROLE_MAP", default_value = "")]
-    pub external_role_map: String,
+    pub external_role_map: RoleMap,
 }
 
 /// Who the client is behind proxies, where throttle counts are kept, and the login limits.
@@ -282,7 +433,7 @@ pub struct ThrottleConfig {
     /// Reverse proxies (comma-separated CIDRs) whose `X-Forwarded-For` / `Forwarded` headers
     /// name the client; from any other peer they are ignored (empty: the peer is the client).
     #[arg(long = "trusted-proxies", env = "CHANCERY_TRUSTED_PROXIES", default_value = "")]
-    pub trusted_proxies: crate::throttling::TrustedProxies,
+    pub trusted_proxies: AddressRanges,
     /// Redis URL (`redis://host:6379/0`) where every server process keeps its throttle and
     /// rate-limit counts; without it they are kept in Postgres, or in memory on the embedded store.
     #[arg(long = "redis-url", env = "CHANCERY_REDIS_URL", hide_env_values = true)]
@@ -291,15 +442,15 @@ pub struct ThrottleConfig {
     #[arg(
         long = "login-failures-per-account-and-address",
         env = "CHANCERY_LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS",
-        default_value_t = 5
+        default_value_t = DEFAULT_LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS
     )]
     pub login_failures_per_account_and_address: u32,
     /// Failed logins from one client address, for any accounts, before it is locked (15 min).
-    #[arg(long = "login-failures-per-address", env = "CHANCERY_LOGIN_FAILURES_PER_ADDRESS", default_value_t = 20)]
+    #[arg(long = "login-failures-per-address", env = "CHANCERY_LOGIN_FAILURES_PER_ADDRESS", default_value_t = DEFAULT_LOGIN_FAILURES_PER_ADDRESS)]
     pub login_failures_per_address: u32,
     /// Failed logins per account from addresses it has not signed in from before further
     /// attempts from those are refused (15 min); past 10 each attempt is delayed, doubling.
-    #[arg(long = "login-failures-per-account", env = "CHANCERY_LOGIN_FAILURES_PER_ACCOUNT", default_value_t = 100)]
+    #[arg(long = "login-failures-per-account", env = "CHANCERY_LOGIN_FAILURES_PER_ACCOUNT", default_value_t = DEFAULT_LOGIN_FAILURES_PER_ACCOUNT)]
     pub login_failures_per_account: u32,
 }
 
@@ -308,9 +459,9 @@ impl Default for ThrottleConfig {
         Self {
             trusted_proxies: Default::default(),
             redis_url: None,
-            login_failures_per_account_and_address: 5,
-            login_failures_per_address: 20,
-            login_failures_per_account: 100,
+            login_failures_per_account_and_address: DEFAULT_LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS,
+            login_failures_per_address: DEFAULT_LOGIN_FAILURES_PER_ADDRESS,
+            login_failures_per_account: DEFAULT_LOGIN_FAILURES_PER_ACCOUNT,
         }
     }
 }
@@ -320,36 +471,36 @@ impl Default for ServeConfig {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             demo: false,
-            body_limit_bytes: 64 * 1024,
-            request_timeout_secs: 30,
-            shutdown_grace_secs: 20,
+            body_limit_bytes: DEFAULT_BODY_LIMIT_BYTES,
+            request_timeout_secs: DEFAULT_REQUEST_TIMEOUT_SECS,
+            shutdown_grace_secs: DEFAULT_SHUTDOWN_GRACE_SECS,
             introspection: true,
             anonymous_introspection: true,
             suggestions: true,
-            cors_origins: String::new(),
-            max_in_flight: 512,
-            rate_limit_per_minute: 1200,
-            max_query_bytes: 16 * 1024,
-            max_query_fields: 2_000,
-            max_query_aliases: 50,
-            max_query_depth: 16,
-            max_query_directives: 4,
-            max_query_tokens: 4_000,
-            max_value_depth: 32,
-            max_response_bytes: 16 * 1024 * 1024,
-            header_read_timeout_secs: 10,
-            response_write_timeout_secs: 30,
-            body_read_timeout_secs: 10,
-            body_min_bytes_per_sec: 1024,
+            cors_origins: AllowedOrigins::default(),
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
+            max_query_bytes: DEFAULT_MAX_QUERY_BYTES,
+            max_query_fields: DEFAULT_MAX_QUERY_FIELDS,
+            max_query_aliases: DEFAULT_MAX_QUERY_ALIASES,
+            max_query_depth: DEFAULT_MAX_QUERY_DEPTH,
+            max_query_directives: DEFAULT_MAX_QUERY_DIRECTIVES,
+            max_query_tokens: DEFAULT_MAX_QUERY_TOKENS,
+            max_value_depth: DEFAULT_MAX_VALUE_DEPTH,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            header_read_timeout_secs: DEFAULT_HEADER_READ_TIMEOUT_SECS,
+            response_write_timeout_secs: DEFAULT_RESPONSE_WRITE_TIMEOUT_SECS,
+            body_read_timeout_secs: DEFAULT_BODY_READ_TIMEOUT_SECS,
+            body_min_bytes_per_sec: DEFAULT_BODY_MIN_BYTES_PER_SEC,
             max_connections: None,
-            max_connections_per_address: 64,
+            max_connections_per_address: DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
             auth: AuthConfig {
-                token_ttl_secs: 3600,
-                token_issuer: "chancery".into(),
-                token_audience: "chancery-api".into(),
-                token_leeway_secs: 30,
-                external_audience: "chancery-api".into(),
-                external_role_claim: "roles".into(),
+                token_ttl_secs: DEFAULT_TOKEN_TTL_SECS,
+                token_issuer: DEFAULT_TOKEN_ISSUER.into(),
+                token_audience: DEFAULT_TOKEN_AUDIENCE.into(),
+                token_leeway_secs: DEFAULT_TOKEN_LEEWAY_SECS,
+                external_audience: DEFAULT_TOKEN_AUDIENCE.into(),
+                external_role_claim: DEFAULT_EXTERNAL_ROLE_CLAIM.into(),
                 ..AuthConfig::default()
             },
             throttle: ThrottleConfig::default(),

@@ -18,11 +18,12 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::auth::principal::principal_of;
 use crate::auth::tokens::{TokenService, TokenSubject};
 use crate::config::ServeConfig;
 use crate::db::StatementCounter;
-use crate::graphql::error::{ApiError, BAD_USER_INPUT};
+use crate::domain::account::principal::principal_of;
+use crate::error_code::{error_body, ErrorCode};
+use crate::graphql::error::ApiError;
 use crate::graphql::loaders::Loaders;
 use crate::graphql::ChancerySchema;
 use crate::throttling::{Caller, ClientAddress, RequestRateLimiter, TrustedProxies};
@@ -35,7 +36,7 @@ pub mod connections;
 pub struct AppState {
     pub schema: ChancerySchema,
     pub tokens: TokenService,
-    pub cost_limits: crate::graphql::cost::CostLimits,
+    pub cost_limits: crate::config::CostLimits,
     pub anonymous_introspection: bool,
     pub in_flight: Arc<tokio::sync::Semaphore>,
     pub rate_limiter: Arc<RequestRateLimiter>,
@@ -106,11 +107,12 @@ pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Respons
         .unwrap_or("a panic without a message");
     let error_id = uuid::Uuid::now_v7();
     tracing::error!(%error_id, panic = %detail, "request handler panicked");
-    let body = serde_json::json!({ "errors": [{
-        "message": "internal error; quote the error id when reporting it",
-        "extensions": { "code": "INTERNAL", "errorId": error_id.to_string() },
-    }] });
-    (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+    let body = error_body(
+        ErrorCode::Internal,
+        "internal error; quote the error id when reporting it",
+        &[("errorId", error_id.to_string().into())],
+    );
+    json_error(StatusCode::INTERNAL_SERVER_ERROR, body)
 }
 
 #[cfg(test)]
@@ -127,11 +129,9 @@ mod tests {
 }
 
 /// CORS for the configured origins only; none configured, no cross-origin browser access.
-fn cors(origins: &str) -> tower_http::cors::CorsLayer {
-    let allowed: Vec<HeaderValue> =
-        origins.split(',').map(str::trim).filter(|o| !o.is_empty()).filter_map(|o| o.parse().ok()).collect();
+fn cors(origins: &crate::config::AllowedOrigins) -> tower_http::cors::CorsLayer {
     tower_http::cors::CorsLayer::new()
-        .allow_origin(allowed)
+        .allow_origin(origins.0.clone())
         .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
         .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
         .max_age(Duration::from_secs(600))
@@ -185,11 +185,13 @@ async fn admit(State(state): State<AppState>, mut request: Request, next: Next) 
         Credentials::Anonymous | Credentials::Refused => Caller::of_address(client),
     };
     if let Err(seconds) = state.rate_limiter.admit(&caller) {
-        let response = http_error(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests; slow down");
+        let response =
+            http_error(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited, "too many requests; slow down");
         return retry_after(response, seconds);
     }
     let Ok(_permit) = state.in_flight.clone().try_acquire_owned() else {
-        let response = http_error(StatusCode::SERVICE_UNAVAILABLE, "OVERLOADED", "the server is busy; retry shortly");
+        let response =
+            http_error(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Overloaded, "the server is busy; retry shortly");
         return retry_after(response, 1);
     };
     // Logged once admitted, so that a flood of invented tokens cannot flood the log too.
@@ -225,11 +227,11 @@ fn unreadable_body(error: &(dyn std::error::Error + 'static)) -> Response {
         cause = current.source();
     }
     tracing::debug!(%error, "the request body could not be read");
-    http_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "the request body could not be read")
+    http_error(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, "the request body could not be read")
 }
 
 fn payload_too_large() -> Response {
-    http_error(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", "the request body is too large")
+    http_error(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge, "the request body is too large")
 }
 
 /// Answers 503 TIMEOUT when a request runs past its time. The handler's future is dropped
@@ -240,7 +242,7 @@ async fn time_limit(State(limit): State<Duration>, request: Request, next: Next)
         Err(_) => {
             tracing::warn!(limit_secs = limit.as_secs(), "request timed out");
             let message = format!("the request took longer than the server allows ({} s)", limit.as_secs());
-            http_error(StatusCode::SERVICE_UNAVAILABLE, crate::graphql::error::TIMEOUT, &message)
+            http_error(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Timeout, &message)
         }
     }
 }
@@ -258,7 +260,7 @@ async fn graphiql(uri: axum::http::Uri) -> Response {
     if carries_operation {
         let mut response = http_error(
             StatusCode::METHOD_NOT_ALLOWED,
-            "METHOD_NOT_ALLOWED",
+            ErrorCode::MethodNotAllowed,
             "GraphQL operations must be sent with POST",
         );
         response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
@@ -301,9 +303,12 @@ fn graphiql_content_security_policy(page: &str) -> HeaderValue {
 }
 
 /// An error answered before GraphQL runs, in the GraphQL response shape.
-fn http_error(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
-    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+fn http_error(status: StatusCode, code: ErrorCode, message: &str) -> Response {
+    json_error(status, error_body(code, message, &[]))
+}
+
+fn json_error(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// Only JSON bodies are accepted: a form or text/plain POST (which a browser sends cross-site
@@ -329,25 +334,28 @@ async fn read_operation(
     if !json_content_type(headers) {
         return Err(http_error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "UNSUPPORTED_MEDIA_TYPE",
+            ErrorCode::UnsupportedMediaType,
             "send GraphQL requests as application/json",
         ));
     }
     let bytes = axum::body::to_bytes(body, usize::MAX).await.map_err(|error| unreadable_body(&error))?;
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
-        return Err(http_error(StatusCode::BAD_REQUEST, "BATCH_NOT_ALLOWED", "batched requests are not accepted"));
+        return Err(http_error(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BatchNotAllowed,
+            "batched requests are not accepted",
+        ));
     }
     // serde_json stops at 128 levels with an error that names nothing; refuse before it, and
     // leave values between the limit and this to `check_variables`, which names the variable.
     if crate::graphql::cost::json_depth(&bytes) > MAX_BODY_JSON_DEPTH.max(max_value_depth + 2) {
         let message = format!("the body's JSON nests deeper than variables may ({max_value_depth} levels)");
-        let code = crate::graphql::cost::CostRejection::ValuesTooDeep { limit: max_value_depth, path: None }.code();
-        return Err(http_error(StatusCode::BAD_REQUEST, code, &message));
+        return Err(http_error(StatusCode::BAD_REQUEST, ErrorCode::ValueTooDeep, &message));
     }
     serde_json::from_slice::<async_graphql::Request>(&bytes).map_err(|_| {
         http_error(
             StatusCode::BAD_REQUEST,
-            BAD_USER_INPUT,
+            ErrorCode::BadUserInput,
             "the body must be a JSON object with `query` and optional `variables` and `operationName`",
         )
     })
@@ -409,14 +417,7 @@ async fn graphql(
     for error in &mut response.errors {
         let extensions = error.extensions.get_or_insert_with(Default::default);
         if extensions.get("code").is_none() {
-            let code = if error.message.starts_with("Query is too complex") {
-                "QUERY_TOO_COMPLEX"
-            } else if error.message.starts_with("Query is nested too deep") {
-                "QUERY_TOO_DEEP"
-            } else {
-                BAD_USER_INPUT
-            };
-            extensions.set("code", code);
+            extensions.set("code", ErrorCode::BadUserInput.as_str());
         }
     }
     GraphQLResponse::from(response).into_response()

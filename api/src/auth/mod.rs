@@ -1,8 +1,5 @@
-//! Accounts and credentials: password hashing, access tokens, login throttling and the
-//! principal a request acts as.
+//! Credentials: password hashing and access tokens (issued, and external ones verified). It
+//! knows nothing of accounts or requests: `domain::account` uses it to sign users in and to
+//! resolve a token to the principal it speaks for.
 pub mod passwords;
-pub mod principal;
-pub mod throttle;
 pub mod tokens;
-
-pub use principal::Principal;

@@ -2,15 +2,18 @@
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 
-use crate::domain::{DomainError, DomainResult};
+/// Hashing failed (a parameter the hasher refused; never the password's content).
+#[derive(Debug, thiserror::Error)]
+#[error("password hashing failed: {0}")]
+pub struct HashingFailed(String);
 
 /// Hashes `password` with Argon2id and a fresh random salt (PHC string format).
-pub fn hash_password(password: &str) -> DomainResult<String> {
+pub fn hash_password(password: &str) -> Result<String, HashingFailed> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|hash| hash.to_string())
-        .map_err(|e| DomainError::Internal(format!("password hashing failed: {e}")))
+        .map_err(|e| HashingFailed(e.to_string()))
 }
 
 /// Whether `password` matches the stored PHC `hash`; a malformed hash never matches.

@@ -80,3 +80,8 @@ impl Violations {
         }
     }
 }
+
+/// The error for a write that names a version other than the current one.
+pub fn stale(what: &str, current: i32) -> DomainError {
+    DomainError::Conflict(format!("the {what} has changed: its current version is {current}; reload and retry"))
+}

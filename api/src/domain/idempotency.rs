@@ -29,15 +29,21 @@ pub struct IdempotencyKey {
 }
 
 impl IdempotencyKey {
-    /// Validates the client's key; `request` is a canonical rendering of the request.
-    pub fn new(principal: String, operation: &'static str, key: &str, request: &str) -> DomainResult<Self> {
+    /// Validates the client's key; `request` is the decoded input, fingerprinted by
+    /// `fingerprint` so that the same request gives the same digest in every release.
+    pub fn new(
+        principal: String,
+        operation: &'static str,
+        key: &str,
+        request: &impl serde::Serialize,
+    ) -> DomainResult<Self> {
         if key.trim().is_empty() || key.chars().count() > MAX_KEY_LENGTH || key.chars().any(char::is_control) {
             return Err(DomainError::invalid(
                 "idempotencyKey",
                 format!("must be 1 to {MAX_KEY_LENGTH} printable characters"),
             ));
         }
-        Ok(Self { principal, operation, key: key.to_owned(), request_sha256: super::sha256_hex(request) })
+        Ok(Self { principal, operation, key: key.to_owned(), request_sha256: fingerprint(request)? })
     }
 
     /// Claims the key inside the creating transaction (its first write).
@@ -105,5 +111,44 @@ impl IdempotencyKey {
             .exec(txn)
             .await?;
         Ok(())
+    }
+}
+
+/// The SHA-256 of `request` rendered as canonical JSON: object keys sorted, no white space.
+/// It depends on the input's field names and values only, never on how Rust prints a type.
+pub fn fingerprint(request: &impl serde::Serialize) -> DomainResult<String> {
+    let value = serde_json::to_value(request).map_err(|e| DomainError::Internal(format!("fingerprint: {e}")))?;
+    let mut canonical = String::new();
+    write_canonical(&value, &mut canonical);
+    Ok(super::sha256_hex(&canonical))
+}
+
+fn write_canonical(value: &serde_json::Value, out: &mut String) {
+    match value {
+        serde_json::Value::Object(map) => {
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            out.push('{');
+            for (index, (key, item)) in entries.into_iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::Value::from(key.as_str()).to_string());
+                out.push(':');
+                write_canonical(item, out);
+            }
+            out.push('}');
+        }
+        serde_json::Value::Array(items) => {
+            out.push('[');
+            for (index, item) in items.iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
+        }
+        scalar => out.push_str(&scalar.to_string()),
     }
 }

@@ -1,24 +1,26 @@
-//! The rules of Chancery: validation, queries over the published record, provenance and
-//! history. Nothing here knows about GraphQL or HTTP.
-pub mod actors;
-pub mod catalog;
-pub mod countries;
-pub mod demo;
-pub mod error;
-pub mod fact_input;
-pub mod facts;
-pub mod history;
-pub mod idempotency;
-pub mod kinds;
-pub mod pagination;
-pub mod quotes;
-pub mod rules;
-pub mod sources;
-pub mod urls;
-pub mod users;
-pub mod workflow;
+//! The rules of Chancery, one folder per aggregate: `fact`, `actor`, `source`, `kind` and
+//! `account`. Each aggregate has exactly one write path (its `store`), which every writer uses:
+//! the API, the CLI and the demo dataset alike. Nothing here knows about GraphQL or HTTP.
+//!
+//! Beside the aggregates are the building blocks they share: the error type (`error`), typed
+//! ids (`ids`), text, date, country and URL rules (`rules`, `countries`, `urls`), keyset
+//! pagination (`pagination`) and idempotency keys (`idempotency`).
+use std::collections::HashMap;
 
-pub use error::{DomainError, DomainResult, FieldViolation, Violations};
+pub mod account;
+pub mod actor;
+pub mod countries;
+pub mod error;
+pub mod fact;
+pub mod idempotency;
+pub mod ids;
+pub mod kind;
+pub mod pagination;
+pub mod rules;
+pub mod source;
+pub mod urls;
+
+pub use error::{stale, DomainError, DomainResult, FieldViolation, Violations};
 
 /// SHA-256 of `text`, hex-encoded: snapshot digests, quote digests, request fingerprints.
 pub fn sha256_hex(text: &str) -> String {
@@ -37,4 +39,18 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
     use chrono::{DurationRound, TimeDelta};
     let now = chrono::Utc::now();
     now.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(now)
+}
+
+/// Groups rows by their parent id, with an (empty) entry for every id asked for: an absent
+/// entry would read as "not loaded" to a cache and be asked for again.
+pub fn group_by_parent<K: std::hash::Hash + Eq + Clone, T>(
+    keys: &[K],
+    rows: Vec<T>,
+    parent_of: impl Fn(&T) -> K,
+) -> HashMap<K, Vec<T>> {
+    let mut grouped: HashMap<K, Vec<T>> = keys.iter().map(|key| (key.clone(), Vec::new())).collect();
+    for row in rows {
+        grouped.entry(parent_of(&row)).or_default().push(row);
+    }
+    grouped
 }

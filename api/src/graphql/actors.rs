@@ -9,7 +9,8 @@ use super::error::loader_error;
 use super::error::Result;
 use super::facts::{fact_connection, loaders, FactConnection, FactFilterInput, FactOrderInput};
 use super::ids;
-use crate::domain::actors::{cursor_of, list_actors, ActorFilter};
+use crate::domain::actor::query::{cursor_of, list_actors, ActorFilter};
+use crate::domain::ids::ActorId;
 use crate::domain::pagination::Page;
 
 #[derive(Clone)]
@@ -66,7 +67,7 @@ impl Actor {
         #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
     ) -> Result<FactConnection> {
         let id = self.0.id;
-        fact_connection(ctx, filter, order_by, first, after, last, before, |f| f.all_of.push(id)).await
+        fact_connection(ctx, filter, order_by, first, after, last, before, |f| f.all_of.push(ActorId(id))).await
     }
 }
 

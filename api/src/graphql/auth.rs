@@ -8,13 +8,13 @@ use sea_orm::DatabaseConnection;
 use super::error::Result;
 use super::facts::{fact_connection_in, FactConnection, FactFilterInput};
 use super::ids;
-use crate::auth::principal::login;
-use crate::auth::throttle::LoginThrottle;
 use crate::auth::tokens::TokenService;
-use crate::auth::Principal;
-use crate::domain::facts::{FactOrder, FactOrderField, Visibility};
-use crate::domain::users::{self, NewUser};
+use crate::domain::account::login::login;
+use crate::domain::account::store::{self as users, NewUser};
+use crate::domain::account::Principal;
+use crate::domain::fact::query::{FactOrder, FactOrderField, Visibility};
 use crate::domain::DomainError;
+use crate::throttling::login::LoginThrottle;
 use crate::throttling::ClientAddress;
 
 /// The signed-in caller, or UNAUTHENTICATED.

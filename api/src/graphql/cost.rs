@@ -4,6 +4,8 @@
 //! expanded size is computed once and reused, so the whole check is linear in the document.
 use std::collections::HashMap;
 
+use crate::config::CostLimits;
+use crate::error_code::ErrorCode;
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::parser::{parse_query, Positioned};
 
@@ -13,39 +15,6 @@ pub const LARGE_TEXT_COST: usize = 50;
 
 /// The complexity weight of each actor in an "all of these actors" filter.
 pub const ALL_OF_ACTOR_COST: usize = 200;
-
-/// Limits on one query; every one is configurable (see `ServeConfig`).
-#[derive(Debug, Clone, Copy)]
-pub struct CostLimits {
-    /// Longest query text, in bytes.
-    pub max_bytes: usize,
-    /// Most fields once every fragment is expanded (aliases and `__typename` count).
-    pub max_fields: u64,
-    /// Most aliased fields, `__typename` included.
-    pub max_aliases: u64,
-    /// Deepest nesting of selections.
-    pub max_depth: u64,
-    /// Most directives on one field, fragment spread or inline fragment.
-    pub max_directives: usize,
-    /// Most lexical tokens (names, values, punctuation), counted before the query is parsed.
-    pub max_tokens: usize,
-    /// Deepest nesting of list and object values, in the query and in its variables.
-    pub max_value_depth: usize,
-}
-
-impl Default for CostLimits {
-    fn default() -> Self {
-        Self {
-            max_bytes: 16 * 1024,
-            max_fields: 2_000,
-            max_aliases: 50,
-            max_depth: 16,
-            max_directives: 4,
-            max_tokens: 4_000,
-            max_value_depth: 32,
-        }
-    }
-}
 
 /// Why a query was refused; each has its own error code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -70,16 +39,16 @@ pub enum CostRejection {
 
 impl CostRejection {
     /// The `extensions.code` of the rejection.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::TooLarge { .. } => "QUERY_TOO_LARGE",
-            Self::TooManyFields { .. } => "QUERY_TOO_COMPLEX",
-            Self::TooManyAliases { .. } => "TOO_MANY_ALIASES",
-            Self::TooDeep { .. } => "QUERY_TOO_DEEP",
-            Self::TooManyDirectives { .. } => "TOO_MANY_DIRECTIVES",
-            Self::TooManyTokens { .. } => "TOO_MANY_TOKENS",
-            Self::ValuesTooDeep { .. } => "VALUE_TOO_DEEP",
-            Self::FragmentCycle(_) => "BAD_USER_INPUT",
+            Self::TooLarge { .. } => ErrorCode::QueryTooLarge,
+            Self::TooManyFields { .. } => ErrorCode::QueryTooComplex,
+            Self::TooManyAliases { .. } => ErrorCode::TooManyAliases,
+            Self::TooDeep { .. } => ErrorCode::QueryTooDeep,
+            Self::TooManyDirectives { .. } => ErrorCode::TooManyDirectives,
+            Self::TooManyTokens { .. } => ErrorCode::TooManyTokens,
+            Self::ValuesTooDeep { .. } => ErrorCode::ValueTooDeep,
+            Self::FragmentCycle(_) => ErrorCode::BadUserInput,
         }
     }
 }
@@ -424,9 +393,9 @@ mod tests {
         assert!(check("{ search(q: \"\"\"block \\\"\"\" string\"\"\") { id } }", limits).is_ok());
         let rejection = check("{ facts(first: 1) { id summary } }", limits).unwrap_err();
         assert_eq!(rejection, CostRejection::TooManyTokens { limit: 11 });
-        assert_eq!(rejection.code(), "TOO_MANY_TOKENS");
+        assert_eq!(rejection.code().as_str(), "TOO_MANY_TOKENS");
         let many_values = format!("{{ factKinds(x: [{}]) {{ key }} }}", "1 ".repeat(5_000));
-        assert_eq!(check(&many_values, CostLimits::default()).unwrap_err().code(), "TOO_MANY_TOKENS");
+        assert_eq!(check(&many_values, CostLimits::default()).unwrap_err().code().as_str(), "TOO_MANY_TOKENS");
         let tokens = |query: &str| lexical_shape(query, usize::MAX, usize::MAX).tokens;
         assert_eq!((tokens("..."), tokens("-1.5e+3"), tokens("a...F")), (1, 1, 3));
     }
@@ -435,7 +404,7 @@ mod tests {
     fn aliases_of_typename_count() {
         let aliases: String = (0..60).map(|i| format!("a{i}: __typename ")).collect();
         let rejection = check(&format!("{{ {aliases} }}"), CostLimits::default()).unwrap_err();
-        assert_eq!(rejection.code(), "TOO_MANY_ALIASES");
+        assert_eq!(rejection.code().as_str(), "TOO_MANY_ALIASES");
     }
 
     #[test]
@@ -451,15 +420,15 @@ mod tests {
     #[test]
     fn fragment_cycles_and_directive_piles_are_refused() {
         let cycle = "{ factKinds { ...A } } fragment A on FactKind { ...B } fragment B on FactKind { ...A }";
-        assert_eq!(check(cycle, CostLimits::default()).unwrap_err().code(), "BAD_USER_INPUT");
+        assert_eq!(check(cycle, CostLimits::default()).unwrap_err().code().as_str(), "BAD_USER_INPUT");
         let piled = "{ factKinds @skip(if: false) @skip(if: false) @skip(if: false) @skip(if: false) @skip(if: false) { key } }";
-        assert_eq!(check(piled, CostLimits::default()).unwrap_err().code(), "TOO_MANY_DIRECTIVES");
+        assert_eq!(check(piled, CostLimits::default()).unwrap_err().code().as_str(), "TOO_MANY_DIRECTIVES");
     }
 
     #[test]
     fn a_comment_ends_at_a_carriage_return_too() {
         let hidden = format!("#\r{{ nodes(ids: [{}]) {{ id }} }}", "1 ".repeat(6_000));
-        assert_eq!(check(&hidden, CostLimits::default()).unwrap_err().code(), "TOO_MANY_TOKENS");
+        assert_eq!(check(&hidden, CostLimits::default()).unwrap_err().code().as_str(), "TOO_MANY_TOKENS");
         assert_eq!(lexical_shape("# a\r{ a }", usize::MAX, usize::MAX).tokens, 3);
         assert_eq!(lexical_shape("# a\r\n{ a }", usize::MAX, usize::MAX).tokens, 3);
     }
@@ -472,12 +441,12 @@ mod tests {
                 let query = format!("{{ factKinds(category: {value}) {{ key }} }}");
                 let limits = CostLimits { max_bytes: usize::MAX, max_tokens: usize::MAX, ..CostLimits::default() };
                 let rejection = check(&query, limits).unwrap_err();
-                assert_eq!(rejection.code(), "VALUE_TOO_DEEP", "{open} × {levels}");
+                assert_eq!(rejection.code().as_str(), "VALUE_TOO_DEEP", "{open} × {levels}");
             }
         }
         // Types of variables nest inside parentheses too, and so do directive arguments.
         let deep_type = format!("query($v: {}Int{}) {{ __typename }}", "[".repeat(40), "]".repeat(40));
-        assert_eq!(check(&deep_type, CostLimits::default()).unwrap_err().code(), "VALUE_TOO_DEEP");
+        assert_eq!(check(&deep_type, CostLimits::default()).unwrap_err().code().as_str(), "VALUE_TOO_DEEP");
         let within = format!("{{ factKinds(category: {}\"x\"{}) {{ key }} }}", "[".repeat(32), "]".repeat(32));
         assert!(check(&within, CostLimits::default()).is_ok());
         // Selection sets are not values: sixteen levels of them pass the value limit.

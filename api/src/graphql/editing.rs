@@ -10,16 +10,18 @@ use super::error::Result;
 use super::facts::{fact_connection_in, Fact, FactConnection, FactFilterInput, FieldChange};
 use super::ids;
 use super::sources::Source;
-use crate::auth::Principal;
-use crate::domain::catalog::{self, ActorInput as DomainActorInput, SourceInput as DomainSourceInput};
-use crate::domain::fact_input::{
-    CitationInput as DomainCitation, FactInput as DomainFactInput, ParticipantInput as DomainParticipant,
-    QualifierInput as DomainQualifier,
+use crate::domain::account::Principal;
+use crate::domain::actor::{store as actor_store, ActorInput as DomainActorInput};
+use crate::domain::fact::history::{diff_snapshots, revisions_of};
+use crate::domain::fact::query::{FactOrder, FactOrderField, Visibility};
+use crate::domain::fact::workflow::find_fact;
+use crate::domain::fact::{
+    store as fact_store, CitationInput as DomainCitation, Correction, FactAction, FactInput as DomainFactInput,
+    NewFact, ParticipantInput as DomainParticipant, QualifierInput as DomainQualifier,
 };
-use crate::domain::facts::{FactOrder, FactOrderField, Visibility};
-use crate::domain::history::{diff_snapshots, revisions_of};
 use crate::domain::idempotency::IdempotencyKey;
-use crate::domain::workflow::{self, find_fact, FactAction};
+use crate::domain::ids::{ActorId, FactId, SourceId, UserId};
+use crate::domain::source::{store as source_store, SourceInput as DomainSourceInput};
 use crate::domain::{DomainError, Violations};
 
 fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
@@ -145,50 +147,35 @@ pub struct FactInput {
 }
 
 impl FactInput {
-    fn into_domain(self) -> DomainFactInput {
+    /// The domain's input, its ids decoded; a bad id is reported in the violations returned
+    /// beside it, at its path in this input.
+    fn into_domain(self) -> (DomainFactInput, Violations) {
         let mut v = Violations::new();
-        let mut id = |raw: &ID, type_name: &str, path: String| match ids::decode_uuid(raw, type_name, &path) {
-            Ok(uuid) => Some(uuid),
-            Err(crate::domain::DomainError::InvalidInput(found)) => {
-                for violation in found {
-                    v.add(violation.field, violation.message);
-                }
-                // A placeholder that matches nothing; the violation above stands for it.
-                Some(uuid::Uuid::nil())
-            }
-            Err(_) => None,
-        };
-        let nil = uuid::Uuid::nil();
         let participants = self
             .participants
-            .iter()
+            .into_iter()
             .enumerate()
             .map(|(i, p)| DomainParticipant {
-                actor_id: id(&p.actor, ids::ACTOR, format!("participants[{i}].actor")).unwrap_or(nil),
+                actor: ids::decode_in(&p.actor, format!("participants[{i}].actor"), &mut v),
                 role: p.role,
-                title: p.title.clone(),
+                title: p.title,
             })
             .collect();
         let citations = self
             .citations
-            .iter()
+            .into_iter()
             .enumerate()
             .map(|(i, c)| DomainCitation {
-                source_id: id(&c.source, ids::SOURCE, format!("citations[{i}].source")).unwrap_or(nil),
-                quote: c.quote.clone(),
+                source: ids::decode_in(&c.source, format!("citations[{i}].source"), &mut v),
+                quote: c.quote,
                 attribution: c.attribution,
                 attributed_to: c
                     .attributed_to
-                    .as_ref()
-                    .and_then(|a| id(a, ids::ACTOR, format!("citations[{i}].attributedTo"))),
-                relayed_from: c
-                    .relayed_from
-                    .as_ref()
-                    .and_then(|a| id(a, ids::ACTOR, format!("citations[{i}].relayedFrom"))),
+                    .map(|a| ids::decode_in(&a, format!("citations[{i}].attributedTo"), &mut v)),
+                relayed_from: c.relayed_from.map(|a| ids::decode_in(&a, format!("citations[{i}].relayedFrom"), &mut v)),
             })
             .collect();
-        DomainFactInput {
-            decode_violations: v.into_violations(),
+        let input = DomainFactInput {
             kind: self.kind,
             summary: self.summary,
             modality: self.modality,
@@ -199,7 +186,29 @@ impl FactInput {
             participants,
             qualifiers: self.qualifiers.into_iter().map(|q| DomainQualifier { key: q.key, value: q.value }).collect(),
             citations,
-        }
+        };
+        (input, v)
+    }
+}
+
+impl SourceInput {
+    /// The domain's input, its outlet id decoded (a bad one is reported beside it).
+    fn into_domain(self) -> (DomainSourceInput, Violations) {
+        let mut v = Violations::new();
+        let outlet = self.outlet.map(|raw| ids::decode_in(&raw, "outlet".into(), &mut v));
+        let input = DomainSourceInput {
+            url: self.url,
+            title: self.title,
+            kind: self.kind,
+            outlet,
+            published_on: self.published_on,
+            published_precision: self.published_precision,
+            retrieved_at: self.retrieved_at,
+            language: self.language,
+            archive_url: self.archive_url,
+            snapshot: self.snapshot,
+        };
+        (input, v)
     }
 }
 
@@ -218,18 +227,16 @@ fn idempotency(
     principal: &Principal,
     operation: &'static str,
     key: Option<String>,
-    request: &impl std::fmt::Debug,
+    request: &impl serde::Serialize,
 ) -> Result<Option<IdempotencyKey>> {
     Ok(match key {
-        Some(key) => {
-            Some(IdempotencyKey::new(principal.user_id.to_string(), operation, &key, &format!("{request:?}"))?)
-        }
+        Some(key) => Some(IdempotencyKey::new(principal.user_id.to_string(), operation, &key, request)?),
         None => None,
     })
 }
 
-fn fact_id(id: &ID) -> Result<uuid::Uuid> {
-    Ok(ids::decode_uuid(id, ids::FACT, "id")?)
+fn fact_id(id: &ID) -> Result<FactId> {
+    Ok(ids::decode::<FactId>(id, "id")?)
 }
 
 #[derive(Default)]
@@ -244,7 +251,7 @@ impl EditingMutation {
         #[graphql(desc = "The actor.")] input: ActorInput,
     ) -> Result<Actor> {
         require_principal(ctx)?;
-        Ok(Actor(catalog::create_actor(db(ctx), input.into()).await?))
+        Ok(Actor(actor_store::create_actor(db(ctx), ActorId::generate(), input.into()).await?))
     }
 
     /// Replaces an actor's description; `expectedVersion` is the version you read (CONFLICT if stale).
@@ -256,8 +263,8 @@ impl EditingMutation {
         #[graphql(desc = "The new description of the actor.")] input: ActorInput,
     ) -> Result<Actor> {
         require_principal(ctx)?;
-        let id = ids::decode_uuid(&id, ids::ACTOR, "id")?;
-        Ok(Actor(catalog::update_actor(db(ctx), id, expected_version, input.into()).await?))
+        let id = ids::decode::<ActorId>(&id, "id")?;
+        Ok(Actor(actor_store::update_actor(db(ctx), id, expected_version, input.into()).await?))
     }
 
     /// Records a source, or returns the one already stored under the same canonical URL.
@@ -269,33 +276,10 @@ impl EditingMutation {
         idempotency_key: Option<String>,
     ) -> Result<Source> {
         let principal = require_principal(ctx)?;
+        let (input, reported) = input.into_domain();
         let key = idempotency(principal, "createSource", idempotency_key, &input)?;
-        let mut decode_violations = Vec::new();
-        let outlet = match &input.outlet {
-            Some(raw) => match ids::decode_uuid(raw, ids::ACTOR, "outlet") {
-                Ok(id) => Some(id),
-                Err(DomainError::InvalidInput(found)) => {
-                    decode_violations.extend(found);
-                    None
-                }
-                Err(error) => return Err(error.into()),
-            },
-            None => None,
-        };
-        let domain = DomainSourceInput {
-            url: input.url,
-            title: input.title,
-            kind: input.kind,
-            outlet_id: outlet,
-            published_on: input.published_on,
-            published_precision: input.published_precision,
-            retrieved_at: input.retrieved_at,
-            language: input.language,
-            archive_url: input.archive_url,
-            snapshot: input.snapshot,
-            decode_violations,
-        };
-        Ok(Source(catalog::create_source(db(ctx), domain, principal.user_id, key).await?))
+        let (id, by) = (SourceId::generate(), UserId(principal.user_id));
+        Ok(Source(source_store::create_source(db(ctx), id, input, reported, by, key).await?))
     }
 
     /// Creates a draft fact.
@@ -307,9 +291,10 @@ impl EditingMutation {
         idempotency_key: Option<String>,
     ) -> Result<Fact> {
         let principal = require_principal(ctx)?;
+        let (input, reported) = input.into_domain();
         let key = idempotency(principal, "createFact", idempotency_key, &input)?;
-        let input = input.into_domain();
-        Ok(Fact(workflow::create_fact(db(ctx), principal, input, key, None).await?))
+        let new = NewFact { id: FactId::generate(), input, reported };
+        Ok(Fact(fact_store::create_fact(db(ctx), principal, new, key, None).await?))
     }
 
     /// Replaces a draft's (or a sent-back fact's) content. Author only.
@@ -322,8 +307,8 @@ impl EditingMutation {
     ) -> Result<Fact> {
         let principal = require_principal(ctx)?;
         let id = fact_id(&id)?;
-        let input = input.into_domain();
-        Ok(Fact(workflow::update_fact(db(ctx), principal, id, expected_version, input).await?))
+        let (input, reported) = input.into_domain();
+        Ok(Fact(fact_store::update_fact(db(ctx), principal, id, expected_version, input, reported).await?))
     }
 
     /// Submits a draft or a sent-back fact for review (it needs at least one citation). Author only.
@@ -336,7 +321,7 @@ impl EditingMutation {
     ) -> Result<Fact> {
         let principal = require_principal(ctx)?;
         let id = fact_id(&id)?;
-        Ok(Fact(workflow::take_step(db(ctx), principal, id, expected_version, FactAction::Submit, comment).await?))
+        Ok(Fact(fact_store::take_step(db(ctx), principal, id, expected_version, FactAction::Submit, comment).await?))
     }
 
     /// Approves (publishes), sends back or rejects a submitted fact. Reviewers and admins only,
@@ -356,7 +341,7 @@ impl EditingMutation {
             ReviewDecision::RequestChanges => FactAction::RequestChanges,
             ReviewDecision::Reject => FactAction::Reject,
         };
-        Ok(Fact(workflow::take_step(db(ctx), principal, id, expected_version, action, comment).await?))
+        Ok(Fact(fact_store::take_step(db(ctx), principal, id, expected_version, action, comment).await?))
     }
 
     /// Retracts a published fact; it stays readable, marked RETRACTED with the reason.
@@ -370,7 +355,7 @@ impl EditingMutation {
         let principal = require_principal(ctx)?;
         let id = fact_id(&id)?;
         Ok(Fact(
-            workflow::take_step(db(ctx), principal, id, expected_version, FactAction::Retract, Some(reason)).await?,
+            fact_store::take_step(db(ctx), principal, id, expected_version, FactAction::Retract, Some(reason)).await?,
         ))
     }
 
@@ -386,10 +371,12 @@ impl EditingMutation {
         idempotency_key: Option<String>,
     ) -> Result<Fact> {
         let principal = require_principal(ctx)?;
-        let key = idempotency(principal, "supersedeFact", idempotency_key, &(&id, expected_version, &input))?;
-        let id = fact_id(&id)?;
-        let input = input.into_domain();
-        Ok(Fact(workflow::create_fact(db(ctx), principal, input, key, Some((id, expected_version))).await?))
+        let of = fact_id(&id)?;
+        let (input, reported) = input.into_domain();
+        let key = idempotency(principal, "supersedeFact", idempotency_key, &(of, expected_version, &input))?;
+        let new = NewFact { id: FactId::generate(), input, reported };
+        let correction = Correction { of, expected_version };
+        Ok(Fact(fact_store::create_fact(db(ctx), principal, new, key, Some(correction)).await?))
     }
 
     /// Deletes a draft (its history stays in the log). Author only; returns the deleted id.
@@ -400,8 +387,8 @@ impl EditingMutation {
         #[graphql(desc = "The version the deletion is based on.")] expected_version: i32,
     ) -> Result<ID> {
         let principal = require_principal(ctx)?;
-        let uuid = fact_id(&id)?;
-        workflow::delete_draft(db(ctx), principal, uuid, expected_version).await?;
+        let fact = fact_id(&id)?;
+        fact_store::delete_draft(db(ctx), principal, fact, expected_version).await?;
         Ok(id)
     }
 }
@@ -440,8 +427,9 @@ impl ReviewQuery {
         #[graphql(desc = "The later version.")] to_version: i32,
     ) -> Result<Vec<FieldChange>> {
         let principal = require_principal(ctx)?;
-        let id = ids::decode_uuid(&fact, ids::FACT, "fact")?;
+        let id = ids::decode::<FactId>(&fact, "fact")?;
         let current = find_fact(db(ctx), principal, id).await?;
+        let id = id.0;
         if !(principal.can_review() || principal.user_id == current.created_by) {
             return Err(DomainError::Forbidden("only reviewers, admins and the author see diffs".into()).into());
         }

@@ -6,38 +6,27 @@ use std::sync::Arc;
 use async_graphql::{ErrorExtensions, Value};
 
 use crate::domain::DomainError;
-
-pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
-pub const NOT_FOUND: &str = "NOT_FOUND";
-pub const CONFLICT: &str = "CONFLICT";
-pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
-pub const FORBIDDEN: &str = "FORBIDDEN";
-pub const INTERNAL: &str = "INTERNAL";
-pub const INVALID_TRANSITION: &str = "INVALID_TRANSITION";
-pub const RATE_LIMITED: &str = "RATE_LIMITED";
-pub const UNAVAILABLE: &str = "UNAVAILABLE";
-pub const TIMEOUT: &str = "TIMEOUT";
-pub const RESPONSE_TOO_LARGE: &str = "RESPONSE_TOO_LARGE";
+use crate::error_code::ErrorCode;
 
 /// Seconds a client is told to wait before retrying when the database is unavailable.
 const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 2;
 
 fn internal(detail: &dyn std::fmt::Display) -> async_graphql::Error {
-    masked(detail, INTERNAL, "internal error; quote the error id when reporting it")
+    masked(detail, ErrorCode::Internal, "internal error; quote the error id when reporting it")
 }
 
 /// An error whose detail goes to the log under a fresh id; the client gets the code and the id.
-fn masked(detail: &dyn std::fmt::Display, code: &'static str, message: &str) -> async_graphql::Error {
+fn masked(detail: &dyn std::fmt::Display, code: ErrorCode, message: &str) -> async_graphql::Error {
     let error_id = uuid::Uuid::now_v7();
-    if code == INTERNAL {
+    if code == ErrorCode::Internal {
         tracing::error!(%error_id, error = %detail, "internal error");
     } else {
-        tracing::warn!(%error_id, error = %detail, code, "database error");
+        tracing::warn!(%error_id, error = %detail, code = code.as_str(), "database error");
     }
     async_graphql::Error::new(message).extend_with(|_, ext| {
-        ext.set("code", code);
+        ext.set("code", code.as_str());
         ext.set("errorId", error_id.to_string());
-        if code == UNAVAILABLE {
+        if code == ErrorCode::Unavailable {
             ext.set("retryAfter", UNAVAILABLE_RETRY_AFTER_SECS);
         }
     })
@@ -47,8 +36,10 @@ fn masked(detail: &dyn std::fmt::Display, code: &'static str, message: &str) -> 
 fn database_error(error: &sea_orm::DbErr) -> async_graphql::Error {
     use crate::db::DbFailure;
     match crate::db::classify(error) {
-        DbFailure::Unavailable => masked(error, UNAVAILABLE, "the database is unavailable; retry shortly"),
-        DbFailure::StatementTimeout => masked(error, TIMEOUT, "the query took longer than the server allows"),
+        DbFailure::Unavailable => masked(error, ErrorCode::Unavailable, "the database is unavailable; retry shortly"),
+        DbFailure::StatementTimeout => {
+            masked(error, ErrorCode::Timeout, "the query took longer than the server allows")
+        }
         DbFailure::Other => internal(error),
     }
 }
@@ -89,7 +80,7 @@ impl From<super::cost::CostRejection> for ApiError {
             _ => None,
         };
         ApiError(async_graphql::Error::new(message.clone()).extend_with(|_, ext| {
-            ext.set("code", code);
+            ext.set("code", code.as_str());
             if let Some(path) = path {
                 ext.set("fields", Value::List(vec![field(path, message)]));
             }
@@ -103,7 +94,7 @@ pub fn response_too_large(limit: usize) -> ApiError {
         "the answer would be larger than the limit of {limit} bytes; ask for fewer items or leave out large text fields such as `snapshot`"
     );
     ApiError(async_graphql::Error::new(message).extend_with(|_, ext| {
-        ext.set("code", RESPONSE_TOO_LARGE);
+        ext.set("code", ErrorCode::ResponseTooLarge.as_str());
         ext.set("limit", limit as u64);
     }))
 }
@@ -124,23 +115,23 @@ impl From<DomainError> for ApiError {
 
 fn to_graphql(error: DomainError) -> async_graphql::Error {
     {
-        let coded = |message: String, code: &'static str| {
-            async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", code))
+        let coded = |message: String, code: ErrorCode| {
+            async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", code.as_str()))
         };
         match error {
-            DomainError::NotFound(what) => coded(format!("{what} not found"), NOT_FOUND),
+            DomainError::NotFound(what) => coded(format!("{what} not found"), ErrorCode::NotFound),
             DomainError::InvalidInput(violations) => {
                 let message =
                     violations.iter().map(|v| format!("{}: {}", v.field, v.message)).collect::<Vec<_>>().join("; ");
                 async_graphql::Error::new(format!("invalid input: {message}")).extend_with(|_, ext| {
-                    ext.set("code", BAD_USER_INPUT);
+                    ext.set("code", ErrorCode::BadUserInput.as_str());
                     ext.set(
                         "fields",
                         Value::List(violations.iter().map(|v| field(v.field.clone(), v.message.clone())).collect()),
                     );
                 })
             }
-            DomainError::Conflict(message) => coded(message, CONFLICT),
+            DomainError::Conflict(message) => coded(message, ErrorCode::Conflict),
             DomainError::InvalidTransition { from, action, allowed } => {
                 let message = if allowed.is_empty() {
                     format!("cannot {action} a fact that is {from}: no transition is allowed from {from}")
@@ -148,7 +139,7 @@ fn to_graphql(error: DomainError) -> async_graphql::Error {
                     format!("cannot {action} a fact that is {from}; allowed from {from}: {}", allowed.join(", "))
                 };
                 async_graphql::Error::new(message).extend_with(|_, ext| {
-                    ext.set("code", INVALID_TRANSITION);
+                    ext.set("code", ErrorCode::InvalidTransition.as_str());
                     ext.set("status", from);
                     ext.set("allowed", Value::List(allowed.iter().map(|a| Value::from(*a)).collect()));
                 })
@@ -157,11 +148,13 @@ fn to_graphql(error: DomainError) -> async_graphql::Error {
                 "too many attempts; retry in {retry_after_secs} s"
             ))
             .extend_with(|_, ext| {
-                ext.set("code", RATE_LIMITED);
+                ext.set("code", ErrorCode::RateLimited.as_str());
                 ext.set("retryAfter", retry_after_secs);
             }),
-            DomainError::Unauthenticated => coded("the request needs a valid access token".into(), UNAUTHENTICATED),
-            DomainError::Forbidden(message) => coded(message, FORBIDDEN),
+            DomainError::Unauthenticated => {
+                coded("the request needs a valid access token".into(), ErrorCode::Unauthenticated)
+            }
+            DomainError::Forbidden(message) => coded(message, ErrorCode::Forbidden),
             DomainError::Database(error) => database_error(&error),
             error @ DomainError::Internal(_) => internal(&error),
         }
@@ -174,4 +167,10 @@ pub fn loader_error(error: Arc<DomainError>) -> ApiError {
         DomainError::Database(db_error) => ApiError(database_error(db_error)),
         other => ApiError(internal(other)),
     }
+}
+
+/// A query refused after validation because its measured complexity or depth is over the
+/// schema's limit.
+pub fn over_limit(code: ErrorCode, message: &str) -> async_graphql::ServerError {
+    ApiError(async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", code.as_str()))).into()
 }

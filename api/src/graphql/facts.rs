@@ -15,13 +15,14 @@ use super::ids;
 use super::kinds::FactKind;
 use super::loaders::Loaders;
 use super::sources::Source;
-use crate::auth::Principal;
-use crate::domain::facts::{
+use crate::domain::account::Principal;
+use crate::domain::fact::history::{changes_since_last_review, revisions_of, FieldChange as DomainFieldChange};
+use crate::domain::fact::query::{
     count_facts, list_facts, FactFilter, FactOrder, FactOrderField, ValidFactFilter, Visibility,
 };
-use crate::domain::history::{changes_since_last_review, revisions_of, FieldChange as DomainFieldChange};
+use crate::domain::fact::workflow::can_read;
+use crate::domain::ids::{ActorId, SourceId};
 use crate::domain::pagination::Page;
-use crate::domain::workflow::can_read;
 use crate::domain::{DomainError, Violations};
 
 /// The signed-in caller, if any.
@@ -370,16 +371,26 @@ impl FactFilterInput {
     /// Decodes ids and checks everything, reporting all problems at once under `prefix`.
     pub async fn into_domain(self, db: &DatabaseConnection, prefix: &str) -> Result<ValidFactFilter> {
         let mut violations = Violations::new();
-        let mut actors = |ids: Option<Vec<ID>>, name: &str, type_name: &str| {
-            ids::decode_uuids(&ids.unwrap_or_default(), type_name, &format!("{prefix}.{name}"), &mut violations)
+        let mut actors = |ids: Option<Vec<ID>>, name: &str| {
+            ids::decode_list::<ActorId>(&ids.unwrap_or_default(), &format!("{prefix}.{name}"), &mut violations)
         };
+        let participants = actors(self.participants, "participants");
+        let subjects = actors(self.subjects, "subjects");
+        let objects = actors(self.objects, "objects");
+        let all_of = actors(self.all_of, "allOf");
+        let outlets = actors(self.outlets, "outlets");
+        let sources = ids::decode_list::<SourceId>(
+            &self.sources.unwrap_or_default(),
+            &format!("{prefix}.sources"),
+            &mut violations,
+        );
         let filter = FactFilter {
-            participants: actors(self.participants, "participants", ids::ACTOR),
-            subjects: actors(self.subjects, "subjects", ids::ACTOR),
-            objects: actors(self.objects, "objects", ids::ACTOR),
-            all_of: actors(self.all_of, "allOf", ids::ACTOR),
-            outlets: actors(self.outlets, "outlets", ids::ACTOR),
-            sources: actors(self.sources, "sources", ids::SOURCE),
+            participants,
+            subjects,
+            objects,
+            all_of,
+            outlets,
+            sources,
             kinds: self.kinds.unwrap_or_default(),
             categories: self.categories.unwrap_or_default(),
             country: self.country,
@@ -388,15 +399,7 @@ impl FactFilterInput {
             search: self.search,
             verified_only: self.verified_only.unwrap_or(false),
         };
-        // Report id problems together with every other problem of the filter.
-        match (violations.into_result(), filter.validate(db, prefix).await) {
-            (Ok(()), result) => Ok(result?),
-            (Err(DomainError::InvalidInput(mut found)), Err(DomainError::InvalidInput(more))) => {
-                found.extend(more);
-                Err(DomainError::InvalidInput(found).into())
-            }
-            (Err(error), _) => Err(error.into()),
-        }
+        Ok(filter.validate(db, prefix, violations).await?)
     }
 }
 

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
 use super::error::Result;
-use crate::domain::history::history_head;
+use crate::domain::fact::history::history_head;
 
 /// The newest entry of the revision log, which chains every change of every fact (public or
 /// not) by SHA-256. Keep the heads you see: `chancery verify-history --since-head

@@ -3,7 +3,8 @@ use async_graphql::ID;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use uuid::Uuid;
 
-use crate::domain::{DomainError, DomainResult};
+use crate::domain::ids::{ActorId, Decoded, FactId, SourceId, UserId};
+use crate::domain::{DomainError, DomainResult, Violations};
 
 pub const FACT: &str = "Fact";
 pub const ACTOR: &str = "Actor";
@@ -51,21 +52,66 @@ pub fn decode_uuid(id: &str, type_name: &str, field: &str) -> DomainResult<Uuid>
     Uuid::parse_str(&key).map_err(|_| DomainError::invalid(field, "is not a valid id"))
 }
 
-/// Decodes a list of ids of one type, reporting every bad one with its index.
-pub fn decode_uuids(ids: &[ID], type_name: &str, field: &str, violations: &mut crate::domain::Violations) -> Vec<Uuid> {
-    let mut decoded = Vec::with_capacity(ids.len());
-    for (index, id) in ids.iter().enumerate() {
-        match decode_uuid(id, type_name, &format!("{field}[{index}]")) {
-            Ok(uuid) => decoded.push(uuid),
-            Err(DomainError::InvalidInput(found)) => {
-                for v in found {
-                    violations.add(v.field, v.message);
-                }
+/// A typed id and the type name its global ids carry.
+pub trait GlobalId: Copy {
+    const TYPE_NAME: &'static str;
+    fn from_uuid(uuid: Uuid) -> Self;
+    fn uuid(self) -> Uuid;
+}
+
+macro_rules! global_id {
+    ($id:ty, $name:expr) => {
+        impl GlobalId for $id {
+            const TYPE_NAME: &'static str = $name;
+            fn from_uuid(uuid: Uuid) -> Self {
+                Self(uuid)
             }
-            Err(_) => violations.add(format!("{field}[{index}]"), "is not a valid id"),
+            fn uuid(self) -> Uuid {
+                self.0
+            }
+        }
+    };
+}
+
+global_id!(FactId, FACT);
+global_id!(ActorId, ACTOR);
+global_id!(SourceId, SOURCE);
+global_id!(UserId, USER);
+
+/// The global id of a typed id.
+pub fn global<T: GlobalId>(id: T) -> ID {
+    encode_uuid(T::TYPE_NAME, id.uuid())
+}
+
+/// Decodes the global id in the argument `field`; a bad one is BAD_USER_INPUT on `field`.
+pub fn decode<T: GlobalId>(id: &str, field: &str) -> DomainResult<T> {
+    decode_uuid(id, T::TYPE_NAME, field).map(T::from_uuid)
+}
+
+/// Decodes an id inside an input. A bad one is reported in `violations` at `path` and stands
+/// as `Unreadable`, so that validation reports it together with every other problem.
+pub fn decode_in<T: GlobalId>(id: &str, path: String, violations: &mut Violations) -> Decoded<T> {
+    match decode_uuid(id, T::TYPE_NAME, &path) {
+        Ok(uuid) => Decoded::Valid(T::from_uuid(uuid)),
+        Err(DomainError::InvalidInput(found)) => {
+            for v in found {
+                violations.add(v.field, v.message);
+            }
+            Decoded::Unreadable
+        }
+        Err(_) => {
+            violations.add(path, "is not a valid id");
+            Decoded::Unreadable
         }
     }
-    decoded
+}
+
+/// Decodes a list of ids of one type, reporting every bad one with its index.
+pub fn decode_list<T: GlobalId>(ids: &[ID], field: &str, violations: &mut Violations) -> Vec<T> {
+    ids.iter()
+        .enumerate()
+        .filter_map(|(index, id)| decode_in::<T>(id, format!("{field}[{index}]"), violations).valid())
+        .collect()
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use sea_orm::DatabaseConnection;
 
 use super::error::Result;
 use super::ids;
-use crate::domain::kinds::{list_kinds, string_list};
+use crate::domain::kind::{list_kinds, string_list};
 
 #[derive(Clone)]
 pub struct FactKind {

@@ -8,7 +8,10 @@ use entity::{actor, citation, fact, fact_kind, fact_participant, fact_qualifier,
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use crate::domain::{actors, facts, kinds, sources, DomainError};
+use crate::domain::actor::query as actors;
+use crate::domain::fact::query as facts;
+use crate::domain::source::query as sources;
+use crate::domain::{kind as kinds, DomainError};
 
 pub type LoadError = Arc<DomainError>;
 

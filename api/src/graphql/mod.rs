@@ -10,6 +10,7 @@ pub mod facts;
 pub mod history;
 pub mod ids;
 pub mod kinds;
+pub mod limits;
 pub mod loaders;
 pub mod node;
 pub mod nul_guard;
@@ -19,8 +20,8 @@ pub mod sources;
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
-use crate::auth::throttle::LoginThrottle;
 use crate::auth::tokens::TokenService;
+use crate::throttling::login::LoginThrottle;
 
 /// Every query of the API.
 #[derive(MergedObject, Default)]
@@ -65,11 +66,11 @@ pub struct QueryLimits {
 impl Default for QueryLimits {
     fn default() -> Self {
         Self {
-            max_depth: 16,
+            max_depth: crate::config::DEFAULT_MAX_QUERY_DEPTH as usize,
             max_complexity: 20_000,
             introspection: true,
             suggestions: true,
-            max_response_bytes: 16 * 1024 * 1024,
+            max_response_bytes: crate::config::DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -86,8 +87,7 @@ pub fn build_schema_with(
     customize: impl FnOnce(ChancerySchemaBuilder) -> ChancerySchemaBuilder,
 ) -> ChancerySchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
+        .extension(limits::ComplexityAndDepth { max_complexity: limits.max_complexity, max_depth: limits.max_depth })
         .extension(nul_guard::RefuseNul)
         .extension(response_budget::ResponseBudget { limit_bytes: limits.max_response_bytes });
     if !limits.introspection {

@@ -13,8 +13,9 @@ use super::facts::{
     fact_connection, load_actor, loaders, principal, FactConnection, FactFilterInput, FactOrderInput, FuzzyDate,
 };
 use super::ids;
+use crate::domain::ids::{ActorId, SourceId};
 use crate::domain::pagination::Page;
-use crate::domain::sources::{cursor_of, list_sources, source_by_url, SourceFilter};
+use crate::domain::source::query::{cursor_of, list_sources, source_by_url, SourceFilter};
 use crate::domain::Violations;
 
 #[derive(Clone)]
@@ -111,7 +112,7 @@ impl Source {
         #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
     ) -> Result<FactConnection> {
         let id = self.0.id;
-        fact_connection(ctx, filter, order_by, first, after, last, before, |f| f.sources = vec![id]).await
+        fact_connection(ctx, filter, order_by, first, after, last, before, |f| f.sources = vec![SourceId(id)]).await
     }
 }
 
@@ -176,9 +177,8 @@ impl SourceQuery {
         let db = ctx.data_unchecked::<DatabaseConnection>();
         let page = page_request(first, after, last, before)?;
         let mut violations = Violations::new();
-        let outlets = ids::decode_uuids(
+        let outlets = ids::decode_list::<ActorId>(
             &filter.unwrap_or_default().outlets.unwrap_or_default(),
-            ids::ACTOR,
             "filter.outlets",
             &mut violations,
         );

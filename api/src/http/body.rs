@@ -12,9 +12,9 @@ use http_body_util::BodyExt as _;
 use tokio::time::Instant;
 
 use crate::config::ServeConfig;
+use crate::error_code::ErrorCode;
 
 /// The code of the answer to a body that arrived too slowly.
-pub const BODY_TIMEOUT: &str = "BODY_TIMEOUT";
 
 /// How long the rate is not judged: a client's first segments may be small or delayed by the
 /// network's slow start without the client being slow.
@@ -67,7 +67,7 @@ pub(super) async fn read_in_time(State(deadline): State<BodyDeadline>, request: 
                 deadline.timeout.as_secs(),
                 deadline.min_bytes_per_sec
             );
-            let mut response = super::http_error(StatusCode::REQUEST_TIMEOUT, BODY_TIMEOUT, &message);
+            let mut response = super::http_error(StatusCode::REQUEST_TIMEOUT, ErrorCode::BodyTimeout, &message);
             // The rest of the body is not worth waiting for: the connection is done.
             response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
             response

@@ -66,7 +66,7 @@ impl ConnectionLimits {
             write_stall_timeout: Duration::from_secs(config.response_write_timeout_secs),
             max_connections,
             max_connections_per_address: config.max_connections_per_address,
-            trusted_proxies: config.throttle.trusted_proxies.clone(),
+            trusted_proxies: (&config.throttle.trusted_proxies).into(),
         }
     }
 }
@@ -233,11 +233,11 @@ fn is_about_one_connection(error: &std::io::Error) -> bool {
 /// before anything of it is read.
 fn refuse(stream: TcpStream) {
     static TOO_MANY_CONNECTIONS: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(|| {
-        let body = serde_json::json!({ "errors": [{
-            "message": "too many connections; retry shortly",
-            "extensions": { "code": "TOO_MANY_CONNECTIONS" },
-        }] })
-        .to_string();
+        let body = crate::error_code::error_body(
+            crate::error_code::ErrorCode::TooManyConnections,
+            "too many connections; retry shortly",
+            &[],
+        );
         format!(
             "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\n\
              connection: close\r\ncontent-length: {}\r\n\r\n{body}",

@@ -5,6 +5,8 @@ use std::fmt;
 use std::net::IpAddr;
 use std::str::FromStr;
 
+use crate::config::AddressRanges;
+
 use axum::http::HeaderMap;
 use ipnet::IpNet;
 
@@ -28,26 +30,18 @@ impl fmt::Display for ClientAddress {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TrustedProxies(Vec<IpNet>);
 
-#[derive(Debug, thiserror::Error)]
-#[error("`{0}` is not an address or CIDR range (e.g. 10.0.0.0/8, 192.0.2.7, fd00::/8)")]
-pub struct InvalidProxyRange(String);
-
 impl FromStr for TrustedProxies {
-    type Err = InvalidProxyRange;
+    type Err = String;
 
     /// Comma-separated CIDR ranges; a bare address is a range of one.
     fn from_str(list: &str) -> Result<Self, Self::Err> {
-        let ranges = list
-            .split(',')
-            .map(str::trim)
-            .filter(|item| !item.is_empty())
-            .map(|item| {
-                item.parse::<IpNet>()
-                    .or_else(|_| item.parse::<IpAddr>().map(IpNet::from))
-                    .map_err(|_| InvalidProxyRange(item.to_owned()))
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(Self(ranges))
+        list.parse::<AddressRanges>().map(|ranges| Self::from(&ranges))
+    }
+}
+
+impl From<&AddressRanges> for TrustedProxies {
+    fn from(ranges: &AddressRanges) -> Self {
+        Self(ranges.0.clone())
     }
 }
 

@@ -1,8 +1,9 @@
 //! Defences against too much traffic from one client: who the client is (behind trusted
 //! proxies), the per-caller request rate limit, and the store that lets several server
-//! processes share their counts. The login throttle (`auth::throttle`) keeps its state in the
-//! same store.
+//! processes share their counts; and the login throttle, which keeps its state in the same
+//! store.
 pub mod client;
+pub mod login;
 pub mod rate;
 pub mod store;
 

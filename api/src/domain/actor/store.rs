@@ -1,0 +1,158 @@
+//! The one write path of actors: creating and revising them, with their aliases. A revision
+//! names the version it read and conflicts when someone else wrote first.
+use entity::enums::ActorKind;
+use entity::{actor, actor_alias};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionSession,
+    TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::domain::ids::ActorId;
+use crate::domain::{fold, now, rules, stale, DomainError, DomainResult, Violations};
+
+pub const MAX_ALIASES: usize = 50;
+
+/// An actor as an editor describes it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ActorInput {
+    pub name: String,
+    pub description: Option<String>,
+    pub kind: ActorKind,
+    pub country: Option<String>,
+    pub wikidata_qid: Option<String>,
+    pub aliases: Vec<String>,
+}
+
+struct ValidActor {
+    name: String,
+    description: String,
+    kind: ActorKind,
+    country: Option<String>,
+    qid: Option<String>,
+    aliases: Vec<String>,
+}
+
+async fn validate_actor<C: ConnectionTrait>(
+    db: &C,
+    input: &ActorInput,
+    this: Option<ActorId>,
+) -> DomainResult<ValidActor> {
+    let mut v = Violations::new();
+    let name = rules::text(&mut v, "name", &input.name, 1, 200);
+    let description =
+        rules::optional_text(&mut v, "description", input.description.as_deref(), 2000).unwrap_or_default();
+    let country = rules::country(&mut v, "country", input.country.as_deref());
+    let qid = rules::wikidata_qid(&mut v, "wikidataQid", input.wikidata_qid.as_deref());
+    if input.aliases.len() > MAX_ALIASES {
+        v.add("aliases", format!("may list at most {MAX_ALIASES} aliases"));
+    }
+    let mut aliases: Vec<String> = Vec::new();
+    for (index, alias) in input.aliases.iter().enumerate() {
+        let alias = rules::text(&mut v, &format!("aliases[{index}]"), alias, 1, 200);
+        if fold(&alias) == fold(&name) || aliases.iter().any(|a| fold(a) == fold(&alias)) {
+            v.add(format!("aliases[{index}]"), "repeats the name or another alias");
+        } else {
+            aliases.push(alias);
+        }
+    }
+    if let Some(qid) = &qid {
+        let owner = actor::Entity::find().filter(actor::Column::WikidataQid.eq(qid.clone())).one(db).await?;
+        if owner.is_some_and(|o| Some(ActorId(o.id)) != this) {
+            v.add("wikidataQid", "is already the id of another actor");
+        }
+    }
+    v.into_result()?;
+    Ok(ValidActor { name, description, kind: input.kind, country, qid, aliases })
+}
+
+async fn write_aliases<C: ConnectionTrait>(db: &C, actor_id: Uuid, aliases: &[String]) -> DomainResult<()> {
+    actor_alias::Entity::delete_many().filter(actor_alias::Column::ActorId.eq(actor_id)).exec(db).await?;
+    for alias in aliases {
+        actor_alias::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            actor_id: Set(actor_id),
+            alias: Set(alias.clone()),
+            alias_folded: Set(fold(alias)),
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Turns a race on a unique index (two editors adding the same QID at once) into the same
+/// input error the check above gives, instead of an internal error.
+fn unique_violation_as(field: &str, message: &str, error: sea_orm::DbErr) -> DomainError {
+    match error.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => DomainError::invalid(field, message),
+        _ => error.into(),
+    }
+}
+
+/// Records a new actor under `id` (chosen by the caller, so a dataset can name its actors).
+pub async fn create_actor<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    id: ActorId,
+    input: ActorInput,
+) -> DomainResult<actor::Model> {
+    let valid = validate_actor(db, &input, None).await?;
+    let txn = db.begin().await?;
+    let at = now();
+    let created = actor::ActiveModel {
+        id: Set(id.0),
+        name: Set(valid.name.clone()),
+        name_folded: Set(fold(&valid.name)),
+        description: Set(valid.description),
+        kind: Set(valid.kind),
+        country: Set(valid.country),
+        wikidata_qid: Set(valid.qid),
+        version: Set(1),
+        created_at: Set(at),
+        updated_at: Set(at),
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| unique_violation_as("wikidataQid", "is already the id of another actor", e))?;
+    write_aliases(&txn, created.id, &valid.aliases).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Replaces an actor's description; `expected_version` must be the version the editor read.
+pub async fn update_actor<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    id: ActorId,
+    expected_version: i32,
+    input: ActorInput,
+) -> DomainResult<actor::Model> {
+    let current =
+        actor::Entity::find_by_id(id.0).one(db).await?.ok_or_else(|| DomainError::NotFound("actor".into()))?;
+    if current.version != expected_version {
+        return Err(stale("actor", current.version));
+    }
+    let valid = validate_actor(db, &input, Some(id)).await?;
+    let id = id.0;
+    let txn = db.begin().await?;
+    // The version guard in the UPDATE is what stops a concurrent edit from being overwritten.
+    let updated = actor::Entity::update_many()
+        .col_expr(actor::Column::Name, valid.name.clone().into())
+        .col_expr(actor::Column::NameFolded, fold(&valid.name).into())
+        .col_expr(actor::Column::Description, valid.description.into())
+        .col_expr(actor::Column::Kind, valid.kind.as_str().into())
+        .col_expr(actor::Column::Country, valid.country.into())
+        .col_expr(actor::Column::WikidataQid, valid.qid.into())
+        .col_expr(actor::Column::Version, (expected_version + 1).into())
+        .col_expr(actor::Column::UpdatedAt, now().into())
+        .filter(actor::Column::Id.eq(id))
+        .filter(actor::Column::Version.eq(expected_version))
+        .exec(&txn)
+        .await
+        .map_err(|e| unique_violation_as("wikidataQid", "is already the id of another actor", e))?;
+    if updated.rows_affected == 0 {
+        return Err(DomainError::Conflict(format!("the actor changed since version {expected_version} was read")));
+    }
+    write_aliases(&txn, id, &valid.aliases).await?;
+    txn.commit().await?;
+    actor::Entity::find_by_id(id).one(db).await?.ok_or_else(|| DomainError::NotFound("actor".into()))
+}

@@ -1,0 +1,21 @@
+//! The fact aggregate: a claim about international relations with the citations that source
+//! it, its editorial workflow and its tamper-evident history.
+//!
+//! - `model`: the input an editor writes, and what it becomes once valid;
+//! - `rules`: validation of that input, every violation reported at once;
+//! - `quotes`: verifying a quote against its source's snapshot;
+//! - `workflow`: the state machine (`TRANSITIONS`), who may take each step, who may read what;
+//! - `store`: the one write path (create, edit, the workflow's steps, delete);
+//! - `query`: reads (filters, orderings, keyset pages, the batched loads of a fact's parts);
+//! - `history`: the revision log, its hash chain and the diffs a reviewer reads.
+pub mod history;
+pub mod model;
+pub mod query;
+pub mod quotes;
+pub mod rules;
+pub mod store;
+pub mod workflow;
+
+pub use model::{CitationInput, FactInput, ParticipantInput, QualifierInput};
+pub use store::{Correction, NewFact};
+pub use workflow::FactAction;

@@ -1,0 +1,422 @@
+//! Reading facts: who may see what, filters, orderings, keyset pages, and the batched loads of
+//! a fact's parts (one statement per part, whatever the number of facts).
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::enums::{FactStatus, ParticipantRole};
+use entity::{citation, fact, fact_kind, fact_participant, fact_qualifier, source};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    Value,
+};
+use uuid::Uuid;
+
+use crate::db::search;
+use crate::domain::countries::is_country_code;
+use crate::domain::group_by_parent;
+use crate::domain::ids::{ActorId, SourceId};
+use crate::domain::pagination::{finish_page, keyset, Cursor, Page, PageRequest};
+use crate::domain::{DomainError, DomainResult, Violations};
+
+pub const MAX_SEARCH_LENGTH: usize = 200;
+pub const MAX_FILTER_LIST: usize = 50;
+/// Most actors in an "all of these actors" filter: every one narrows the result, and a dossier
+/// of more than a handful of parties has no use that justifies the grouping it costs.
+pub const MAX_ALL_OF_ACTORS: usize = 10;
+
+pub const PUBLIC_STATUSES: &[FactStatus] = &[FactStatus::Published, FactStatus::Retracted, FactStatus::Superseded];
+
+/// Which facts a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    /// The published record, including what was retracted or superseded.
+    Public,
+    /// One user's own facts, whatever their status.
+    OwnedBy(Uuid),
+    /// Facts waiting for a reviewer.
+    InReview,
+}
+
+impl Visibility {
+    fn condition(self) -> Condition {
+        match self {
+            Visibility::Public => Condition::all().add(fact::Column::Status.is_in(PUBLIC_STATUSES.iter().copied())),
+            Visibility::OwnedBy(user) => Condition::all().add(fact::Column::CreatedBy.eq(user)),
+            Visibility::InReview => Condition::all().add(fact::Column::Status.eq(FactStatus::InReview)),
+        }
+    }
+}
+
+/// What a list of facts is sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FactOrderField {
+    /// When the fact happened (its first day for MONTH or YEAR precision).
+    #[default]
+    OccurredAt,
+    /// When the fact was published.
+    PublishedAt,
+    /// When the fact last changed (the review queue: oldest first).
+    UpdatedAt,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FactOrder {
+    pub field: FactOrderField,
+    pub ascending: bool,
+}
+
+impl Default for FactOrder {
+    fn default() -> Self {
+        Self { field: FactOrderField::OccurredAt, ascending: false }
+    }
+}
+
+impl FactOrder {
+    fn cursor_tag(self) -> &'static str {
+        match self.field {
+            FactOrderField::OccurredAt => "fact-occurred",
+            FactOrderField::PublishedAt => "fact-published",
+            FactOrderField::UpdatedAt => "fact-updated",
+        }
+    }
+
+    /// The cursor that points at `fact` in this ordering.
+    pub fn cursor_of(self, fact: &fact::Model) -> Cursor {
+        let key = match self.field {
+            FactOrderField::OccurredAt => fact.occurred_on.to_string(),
+            FactOrderField::PublishedAt => {
+                fact.published_at.map(|t| t.timestamp_micros().to_string()).unwrap_or_default()
+            }
+            FactOrderField::UpdatedAt => fact.updated_at.timestamp_micros().to_string(),
+        };
+        Cursor { ordering: self.cursor_tag(), key, id: fact.id }
+    }
+
+    fn position(self, cursor: &Cursor, argument: &str) -> DomainResult<Value> {
+        let invalid = || DomainError::invalid(argument, "is not a cursor of this list and ordering");
+        Ok(match self.field {
+            FactOrderField::OccurredAt => {
+                let date: NaiveDate = cursor.key.parse().map_err(|_| invalid())?;
+                date.into()
+            }
+            FactOrderField::PublishedAt | FactOrderField::UpdatedAt => {
+                let micros: i64 = cursor.key.parse().map_err(|_| invalid())?;
+                DateTime::<Utc>::from_timestamp_micros(micros).ok_or_else(invalid)?.into()
+            }
+        })
+    }
+}
+
+/// The public filters over facts. Lists are OR within a field and AND across fields, except
+/// `all_of`, where every actor listed must take part (the "relations between A and B" view).
+#[derive(Debug, Clone, Default)]
+pub struct FactFilter {
+    pub kinds: Vec<String>,
+    pub categories: Vec<String>,
+    pub participants: Vec<ActorId>,
+    pub subjects: Vec<ActorId>,
+    pub objects: Vec<ActorId>,
+    pub all_of: Vec<ActorId>,
+    pub country: Option<String>,
+    pub occurred_from: Option<NaiveDate>,
+    pub occurred_to: Option<NaiveDate>,
+    pub sources: Vec<SourceId>,
+    pub outlets: Vec<ActorId>,
+    pub search: Option<String>,
+    pub verified_only: bool,
+}
+
+/// A filter whose every part has been checked against the rules and the vocabulary.
+#[derive(Debug, Clone, Default)]
+pub struct ValidFactFilter {
+    filter: FactFilter,
+    search_terms: Vec<String>,
+}
+
+impl FactFilter {
+    /// Checks every part and reports all problems at once, with paths under `prefix`, together
+    /// with those the edge found while decoding the filter's ids (`reported`).
+    pub async fn validate<C: ConnectionTrait>(
+        self,
+        db: &C,
+        prefix: &str,
+        reported: Violations,
+    ) -> DomainResult<ValidFactFilter> {
+        let mut violations = reported;
+        let path = |field: &str| format!("{prefix}.{field}");
+        for (name, list) in [
+            ("kinds", self.kinds.len()),
+            ("categories", self.categories.len()),
+            ("participants", self.participants.len()),
+            ("subjects", self.subjects.len()),
+            ("objects", self.objects.len()),
+            ("sources", self.sources.len()),
+            ("outlets", self.outlets.len()),
+        ] {
+            if list > MAX_FILTER_LIST {
+                violations.add(path(name), format!("may list at most {MAX_FILTER_LIST} values"));
+            }
+        }
+        if self.all_of.len() > MAX_ALL_OF_ACTORS {
+            violations.add(path("allOf"), format!("may list at most {MAX_ALL_OF_ACTORS} actors"));
+        }
+        if !self.kinds.is_empty() || !self.categories.is_empty() {
+            let known = fact_kind::Entity::find().all(db).await?;
+            for (index, kind) in self.kinds.iter().enumerate() {
+                if !known.iter().any(|k| &k.key == kind) {
+                    violations
+                        .add(format!("{}[{index}]", path("kinds")), format!("unknown fact kind `{}`", truncate(kind)));
+                }
+            }
+            for (index, category) in self.categories.iter().enumerate() {
+                if !known.iter().any(|k| &k.category == category) {
+                    violations.add(
+                        format!("{}[{index}]", path("categories")),
+                        format!("unknown category `{}`", truncate(category)),
+                    );
+                }
+            }
+        }
+        if let Some(country) = &self.country {
+            if !is_country_code(country) {
+                violations.add(path("country"), "must be an ISO 3166-1 alpha-2 code such as SY");
+            }
+        }
+        if let (Some(from), Some(to)) = (self.occurred_from, self.occurred_to) {
+            if from > to {
+                violations.add(path("occurredFrom"), "must not be after `occurredTo`");
+            }
+        }
+        let mut search_terms = Vec::new();
+        if let Some(text) = &self.search {
+            if text.chars().count() > MAX_SEARCH_LENGTH {
+                violations.add(path("search"), format!("must be at most {MAX_SEARCH_LENGTH} characters"));
+            } else {
+                search_terms = search::search_terms(text);
+                if search_terms.is_empty() {
+                    violations.add(path("search"), "must contain at least one word");
+                }
+            }
+        }
+        violations.into_result()?;
+        Ok(ValidFactFilter { filter: self, search_terms })
+    }
+}
+
+fn truncate(text: &str) -> String {
+    text.chars().take(64).collect()
+}
+
+fn fact_id() -> SimpleExpr {
+    Expr::col((fact::Entity, fact::Column::Id))
+}
+
+fn facts_with_participant(actors: &[ActorId], role: Option<ParticipantRole>) -> SimpleExpr {
+    let mut sub = Query::select();
+    sub.column(fact_participant::Column::FactId)
+        .from(fact_participant::Entity)
+        .and_where(fact_participant::Column::ActorId.is_in(actors.iter().map(|a| a.0)));
+    if let Some(role) = role {
+        sub.and_where(fact_participant::Column::Role.eq(role));
+    }
+    fact_id().in_subquery(sub.to_owned())
+}
+
+/// Facts in which every one of `actors` takes part, as one grouped semi-join: the participant
+/// rows of those actors, grouped by fact, kept where every actor was found.
+fn facts_with_all_of(actors: &[ActorId]) -> SimpleExpr {
+    let mut distinct = actors.to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() == 1 {
+        return facts_with_participant(&distinct, None);
+    }
+    let wanted = distinct.len() as i64;
+    let sub = Query::select()
+        .column(fact_participant::Column::FactId)
+        .from(fact_participant::Entity)
+        .and_where(fact_participant::Column::ActorId.is_in(distinct.into_iter().map(Uuid::from)))
+        .group_by_col(fact_participant::Column::FactId)
+        .and_having(Expr::col(fact_participant::Column::ActorId).count_distinct().eq(wanted))
+        .to_owned();
+    fact_id().in_subquery(sub)
+}
+
+impl ValidFactFilter {
+    /// Narrows a validated filter, e.g. to the facts of one actor or one source.
+    pub fn scoped(mut self, scope: impl FnOnce(&mut FactFilter)) -> Self {
+        scope(&mut self.filter);
+        self
+    }
+
+    fn condition(&self, backend: DatabaseBackend, visibility: Visibility) -> Condition {
+        let f = &self.filter;
+        let mut cond = visibility.condition();
+        if !f.kinds.is_empty() {
+            cond = cond.add(fact::Column::KindKey.is_in(f.kinds.iter().cloned()));
+        }
+        if !f.categories.is_empty() {
+            cond = cond.add(
+                fact::Column::KindKey.in_subquery(
+                    Query::select()
+                        .column(fact_kind::Column::Key)
+                        .from(fact_kind::Entity)
+                        .and_where(fact_kind::Column::Category.is_in(f.categories.iter().cloned()))
+                        .to_owned(),
+                ),
+            );
+        }
+        if !f.participants.is_empty() {
+            cond = cond.add(facts_with_participant(&f.participants, None));
+        }
+        if !f.subjects.is_empty() {
+            cond = cond.add(facts_with_participant(&f.subjects, Some(ParticipantRole::Subject)));
+        }
+        if !f.objects.is_empty() {
+            cond = cond.add(facts_with_participant(&f.objects, Some(ParticipantRole::Object)));
+        }
+        if !f.all_of.is_empty() {
+            cond = cond.add(facts_with_all_of(&f.all_of));
+        }
+        if let Some(country) = &f.country {
+            cond = cond.add(fact::Column::Country.eq(country.clone()));
+        }
+        if let Some(from) = f.occurred_from {
+            cond = cond.add(fact::Column::OccurredOn.gte(from));
+        }
+        if let Some(to) = f.occurred_to {
+            cond = cond.add(fact::Column::OccurredOn.lte(to));
+        }
+        if !f.sources.is_empty() {
+            cond = cond.add(
+                fact_id().in_subquery(
+                    Query::select()
+                        .column(citation::Column::FactId)
+                        .from(citation::Entity)
+                        .and_where(citation::Column::SourceId.is_in(f.sources.iter().map(|s| s.0)))
+                        .to_owned(),
+                ),
+            );
+        }
+        if !f.outlets.is_empty() {
+            cond = cond.add(
+                fact_id().in_subquery(
+                    Query::select()
+                        .column((citation::Entity, citation::Column::FactId))
+                        .from(citation::Entity)
+                        .inner_join(
+                            source::Entity,
+                            Expr::col((source::Entity, source::Column::Id))
+                                .equals((citation::Entity, citation::Column::SourceId)),
+                        )
+                        .and_where(
+                            Expr::col((source::Entity, source::Column::OutletId)).is_in(f.outlets.iter().map(|a| a.0)),
+                        )
+                        .to_owned(),
+                ),
+            );
+        }
+        if f.verified_only {
+            cond = cond.add(
+                fact_id().in_subquery(
+                    Query::select()
+                        .column(citation::Column::FactId)
+                        .from(citation::Entity)
+                        .and_where(citation::Column::Verified.eq(true))
+                        .to_owned(),
+                ),
+            );
+        }
+        if !self.search_terms.is_empty() {
+            cond = cond.add(search::fact_id_matches(backend, fact_id(), &self.search_terms));
+        }
+        cond
+    }
+}
+
+/// One page of the facts `visibility` allows that match `filter`, in `order`.
+pub async fn list_facts<C: ConnectionTrait>(
+    db: &C,
+    visibility: Visibility,
+    filter: &ValidFactFilter,
+    order: FactOrder,
+    page: &PageRequest,
+) -> DomainResult<Page<fact::Model>> {
+    let position = match &page.cursor {
+        Some(raw) => {
+            let cursor = Cursor::decode(raw, order.cursor_tag(), page.cursor_argument())?;
+            Some((order.position(&cursor, page.cursor_argument())?, cursor.id))
+        }
+        None => None,
+    };
+    let select = fact::Entity::find().filter(filter.condition(db.get_database_backend(), visibility));
+    let select = match order.field {
+        FactOrderField::OccurredAt => {
+            keyset(select, fact::Column::OccurredOn, fact::Column::Id, position, order.ascending, page)
+        }
+        FactOrderField::PublishedAt => {
+            keyset(select, fact::Column::PublishedAt, fact::Column::Id, position, order.ascending, page)
+        }
+        FactOrderField::UpdatedAt => {
+            keyset(select, fact::Column::UpdatedAt, fact::Column::Id, position, order.ascending, page)
+        }
+    };
+    Ok(finish_page(select.all(db).await?, page))
+}
+
+/// How many facts `visibility` allows that match `filter`.
+pub async fn count_facts<C: ConnectionTrait>(
+    db: &C,
+    visibility: Visibility,
+    filter: &ValidFactFilter,
+) -> DomainResult<u64> {
+    Ok(fact::Entity::find().filter(filter.condition(db.get_database_backend(), visibility)).count(db).await?)
+}
+
+/// Facts by id, in one statement.
+pub async fn facts_by_ids<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> DomainResult<HashMap<Uuid, fact::Model>> {
+    let rows = fact::Entity::find().filter(fact::Column::Id.is_in(ids.iter().copied())).all(db).await?;
+    Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+}
+/// The participants of several facts, in one statement, each list in its recorded order.
+pub async fn participants_of<C: ConnectionTrait>(
+    db: &C,
+    fact_ids: &[Uuid],
+) -> DomainResult<HashMap<Uuid, Vec<fact_participant::Model>>> {
+    let rows = fact_participant::Entity::find()
+        .filter(fact_participant::Column::FactId.is_in(fact_ids.iter().copied()))
+        .order_by_asc(fact_participant::Column::FactId)
+        .order_by_asc(fact_participant::Column::Position)
+        .all(db)
+        .await?;
+    Ok(group_by_parent(fact_ids, rows, |row| row.fact_id))
+}
+
+/// The qualifiers of several facts, in one statement.
+pub async fn qualifiers_of<C: ConnectionTrait>(
+    db: &C,
+    fact_ids: &[Uuid],
+) -> DomainResult<HashMap<Uuid, Vec<fact_qualifier::Model>>> {
+    let rows = fact_qualifier::Entity::find()
+        .filter(fact_qualifier::Column::FactId.is_in(fact_ids.iter().copied()))
+        .order_by_asc(fact_qualifier::Column::FactId)
+        .order_by_asc(fact_qualifier::Column::Position)
+        .all(db)
+        .await?;
+    Ok(group_by_parent(fact_ids, rows, |row| row.fact_id))
+}
+
+/// The citations of several facts, in one statement.
+pub async fn citations_of<C: ConnectionTrait>(
+    db: &C,
+    fact_ids: &[Uuid],
+) -> DomainResult<HashMap<Uuid, Vec<citation::Model>>> {
+    let rows = citation::Entity::find()
+        .filter(citation::Column::FactId.is_in(fact_ids.iter().copied()))
+        .order_by_asc(citation::Column::FactId)
+        .order_by_asc(citation::Column::Position)
+        .all(db)
+        .await?;
+    Ok(group_by_parent(fact_ids, rows, |row| row.fact_id))
+}

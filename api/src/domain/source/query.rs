@@ -1,0 +1,104 @@
+//! Reading sources: by id, by (normalized) URL, by outlet.
+use std::collections::HashMap;
+
+use entity::{citation, fact, source};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::domain::fact::query::PUBLIC_STATUSES;
+use crate::domain::ids::ActorId;
+use crate::domain::pagination::{finish_page, keyset, Cursor, Page, PageRequest};
+use crate::domain::urls::canonicalize_url;
+use crate::domain::{DomainError, DomainResult};
+
+const CURSOR_TAG: &str = "source-id";
+
+#[derive(Debug, Clone, Default)]
+pub struct SourceFilter {
+    pub outlets: Vec<ActorId>,
+    /// Only sources the public may see (see `cited_by_a_public_fact`).
+    pub public_only: bool,
+}
+
+/// The sources the public may see: those a public (published, retracted or superseded) fact
+/// cites. A source an editor records stays unseen, title, URL and snapshot, until a fact citing
+/// it is published; editors, reviewers and admins see every source, so that they can cite it.
+fn cited_by_a_public_fact() -> SimpleExpr {
+    source::Column::Id.in_subquery(
+        Query::select()
+            .column(citation::Column::SourceId)
+            .from(citation::Entity)
+            .inner_join(
+                fact::Entity,
+                Expr::col((fact::Entity, fact::Column::Id)).equals((citation::Entity, citation::Column::FactId)),
+            )
+            .and_where(fact::Column::Status.is_in(PUBLIC_STATUSES.iter().copied()))
+            .to_owned(),
+    )
+}
+
+/// The cursor pointing at `source` in the newest-first ordering.
+pub fn cursor_of(source: &source::Model) -> Cursor {
+    Cursor { ordering: CURSOR_TAG, key: String::new(), id: source.id }
+}
+
+/// One page of sources, newest first (ids are UUIDv7, so id order is creation order).
+pub async fn list_sources<C: ConnectionTrait>(
+    db: &C,
+    filter: &SourceFilter,
+    page: &PageRequest,
+) -> DomainResult<Page<source::Model>> {
+    let position = match &page.cursor {
+        Some(raw) => {
+            let cursor = Cursor::decode(raw, CURSOR_TAG, page.cursor_argument())?;
+            Some((cursor.id.into(), cursor.id))
+        }
+        None => None,
+    };
+    let mut cond = Condition::all();
+    if !filter.outlets.is_empty() {
+        cond = cond.add(source::Column::OutletId.is_in(filter.outlets.iter().map(|a| a.0)));
+    }
+    if filter.public_only {
+        cond = cond.add(cited_by_a_public_fact());
+    }
+    let select =
+        keyset(source::Entity::find().filter(cond), source::Column::Id, source::Column::Id, position, false, page);
+    Ok(finish_page(select.all(db).await?, page))
+}
+
+/// Sources by id, in one statement.
+pub async fn sources_by_ids<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> DomainResult<HashMap<Uuid, source::Model>> {
+    let rows = source::Entity::find().filter(source::Column::Id.is_in(ids.iter().copied())).all(db).await?;
+    Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+}
+
+/// The sources among `ids` that the public may see, in one statement.
+pub async fn public_sources_by_ids<C: ConnectionTrait>(
+    db: &C,
+    ids: &[Uuid],
+) -> DomainResult<HashMap<Uuid, source::Model>> {
+    let rows = source::Entity::find()
+        .filter(source::Column::Id.is_in(ids.iter().copied()))
+        .filter(cited_by_a_public_fact())
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+}
+
+/// The source stored under the canonical form of `url` (with `public_only`, only if the public
+/// may see it); a malformed URL is an error on `argument`.
+pub async fn source_by_url<C: ConnectionTrait>(
+    db: &C,
+    url: &str,
+    argument: &str,
+    public_only: bool,
+) -> DomainResult<Option<source::Model>> {
+    let canonical = canonicalize_url(url).map_err(|e| DomainError::invalid(argument, e.to_string()))?;
+    let mut select = source::Entity::find().filter(source::Column::CanonicalUrl.eq(canonical));
+    if public_only {
+        select = select.filter(cited_by_a_public_fact());
+    }
+    Ok(select.one(db).await?)
+}

@@ -1,0 +1,25 @@
+//! The integration suite, linked once: every module drives the real HTTP server (or the real
+//! binary) against a fresh database per test, on SQLite and, when `TEST_DATABASE_URL` is set,
+//! on Postgres. `support` spawns the app and holds the helpers the modules share.
+#[macro_use]
+mod support;
+
+mod accounts;
+mod bad_input;
+mod concurrency;
+mod connections;
+mod disclosure;
+mod faults;
+mod filters;
+mod fuzz_findings;
+mod history;
+mod hostile_queries;
+mod http_hardening;
+mod masking;
+mod public_read;
+mod readme;
+mod schema;
+mod throttling;
+mod tokens;
+mod workflow;
+mod write_validation;

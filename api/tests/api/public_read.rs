@@ -1,0 +1,363 @@
+//! The public read side on the demo data: provenance, visibility, keyset pagination, the fixed
+//! statement cost of a page, the demo loader, migrations and the operational endpoints.
+
+use crate::support::{Backend, TestApp, TestDatabase};
+use chrono::{Duration, Utc};
+use entity::enums::FactStatus;
+use entity::{citation, fact, fact_participant, fact_qualifier};
+use migration::MigratorTrait;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, Database, EntityTrait, IntoActiveModel};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+const FACT_PAGE: &str = r#"
+query Page($first: Int, $after: String, $last: Int, $before: String, $order: FactOrderInput) {
+  facts(first: $first, after: $after, last: $last, before: $before, orderBy: $order) {
+    totalCount
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges {
+      cursor
+      node {
+        id summary status version modality country publishedAt
+        kind { key label category cameoCode }
+        occurred { date precision text }
+        participants { role title actor { id name kind country wikidataQid aliases } }
+        qualifiers { key value }
+        outletCount
+        citations {
+          quote verified attribution snapshotStart snapshotEnd
+          attributedTo { name }
+          relayedFrom { name }
+          source { id url title kind language hasSnapshot snapshotSha256 retrievedAt
+                   published { date precision text } outlet { name aliases } }
+        }
+        supersedes { id }
+        supersededBy { id }
+      }
+    }
+  }
+}"#;
+
+fn nodes(data: &Value) -> Vec<Value> {
+    data["facts"]["edges"].as_array().unwrap().iter().map(|e| e["node"].clone()).collect()
+}
+
+fn fact_with_kind(facts: &[Value], kind: &str) -> Value {
+    facts.iter().find(|f| f["kind"]["key"] == kind).unwrap_or_else(|| panic!("a {kind} fact")).clone()
+}
+
+async fn demo_facts_carry_their_full_provenance(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    let data = app.query_ok(FACT_PAGE, json!({ "first": 100 })).await;
+    let facts = nodes(&data);
+    assert_eq!(data["facts"]["totalCount"], 10);
+    assert_eq!(facts.len(), 10);
+    for fact in &facts {
+        assert_eq!(fact["status"], "PUBLISHED");
+        assert!(!fact["citations"].as_array().unwrap().is_empty());
+        for citation in fact["citations"].as_array().unwrap() {
+            assert_eq!(citation["verified"], true, "{citation:#}");
+            assert!(citation["snapshotEnd"].as_i64() > citation["snapshotStart"].as_i64());
+        }
+        assert_eq!(fact["outletCount"], 1);
+    }
+
+    let call = fact_with_kind(&facts, "diplomatic.phone_call");
+    assert_eq!(call["occurred"], json!({ "date": "2025-02-12", "precision": "DAY", "text": "12 February 2025" }));
+    assert_eq!(call["citations"][0]["attribution"], "RELAYED");
+    assert_eq!(call["citations"][0]["attributedTo"]["name"], "The Kremlin");
+    let source = &call["citations"][0]["source"];
+    assert_eq!(source["url"], "https://chattythat.news/putin-talks-to-new-syrian-leadership-kremlin-438343.html");
+    assert_eq!(source["published"], json!({ "date": "2025-02-01", "precision": "MONTH", "text": "February 2025" }));
+    assert_eq!(source["outlet"]["name"], "RT");
+    assert_eq!(source["hasSnapshot"], true);
+    assert_eq!(source["snapshotSha256"].as_str().unwrap().len(), 64);
+
+    let bases = fact_with_kind(&facts, "military.basing_access");
+    assert_eq!(bases["modality"], "CONDITIONAL");
+    assert_eq!(bases["occurred"]["precision"], "MONTH");
+    assert_eq!(bases["occurred"]["date"], "2025-02-01");
+    let speaker = bases["participants"].as_array().unwrap().iter().find(|p| p["role"] == "SPEAKER").unwrap().clone();
+    assert_eq!(speaker["actor"]["name"], "Murhaf Abu Qasra");
+    assert_eq!(speaker["title"], "Defense Minister of Syria");
+    let qualifiers = bases["qualifiers"].as_array().unwrap();
+    assert!(
+        qualifiers.contains(&json!({ "key": "condition", "value": "provided it serves the Arab nation's interests" }))
+    );
+    assert!(qualifiers.contains(&json!({ "key": "facility", "value": "naval base" })));
+    assert!(qualifiers.contains(&json!({ "key": "facility", "value": "air base" })));
+    assert_eq!(bases["citations"][0]["attribution"], "RELAYED");
+    assert_eq!(bases["citations"][0]["attributedTo"]["name"], "Murhaf Abu Qasra");
+    assert_eq!(bases["citations"][0]["relayedFrom"]["name"], "The Washington Post");
+
+    let leader = fact_with_kind(&facts, "leadership.change");
+    assert_eq!(leader["occurred"]["text"], "December 2024");
+    let al_sharaa = &leader["participants"][0]["actor"];
+    assert_eq!(al_sharaa["name"], "Ahmed al-Sharaa");
+    assert!(al_sharaa["aliases"].as_array().unwrap().contains(&json!("Abu Mohammad al-Julani")));
+    let visit = fact_with_kind(&facts, "diplomatic.visit");
+    assert_eq!(visit["occurred"]["text"], "January 2025");
+    fact_with_kind(&facts, "aid.pledge");
+    fact_with_kind(&facts, "policy.support_statement");
+    fact_with_kind(&facts, "leadership.flight");
+}
+
+async fn relations_between_russia_and_syria_newest_first(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    let (russia, syria) = (app.actor_id("Russia").await, app.actor_id("Syria").await);
+    let data = app
+        .query_ok(
+            "query($a: [ID!]) { facts(filter: {allOf: $a}, orderBy: {field: OCCURRED_AT, direction: DESC}, first: 50) {
+                totalCount nodes { occurred { date } participants { actor { name } } } } }",
+            json!({ "a": [russia, syria] }),
+        )
+        .await;
+    let facts = data["facts"]["nodes"].as_array().unwrap();
+    // phone call, support, aid, visit, Bogdanov's statement, strategic interests, base access
+    assert_eq!(facts.len(), 7);
+    assert_eq!(data["facts"]["totalCount"], 7);
+    let dates: Vec<&str> = facts.iter().map(|f| f["occurred"]["date"].as_str().unwrap()).collect();
+    assert!(dates.windows(2).all(|w| w[0] >= w[1]), "newest first: {dates:?}");
+    for fact in facts {
+        let names: Vec<&str> =
+            fact["participants"].as_array().unwrap().iter().map(|p| p["actor"]["name"].as_str().unwrap()).collect();
+        assert!(names.contains(&"Russia") && names.contains(&"Syria"), "{names:?}");
+    }
+}
+
+async fn ids_of(app: &TestApp, variables: Value) -> (Vec<String>, Value) {
+    let data = app.query_ok(FACT_PAGE, variables).await;
+    let ids = nodes(&data).iter().map(|n| n["id"].as_str().unwrap().to_owned()).collect();
+    (ids, data["facts"]["pageInfo"].clone())
+}
+
+async fn keyset_pages_walk_every_fact_once_in_both_directions(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    for order in [
+        json!({ "field": "OCCURRED_AT", "direction": "DESC" }),
+        json!({ "field": "OCCURRED_AT", "direction": "ASC" }),
+        json!({ "field": "PUBLISHED_AT", "direction": "DESC" }),
+        json!({ "field": "PUBLISHED_AT", "direction": "ASC" }),
+    ] {
+        let (all, _) = ids_of(&app, json!({ "first": 100, "order": order })).await;
+        assert_eq!(all.len(), 10);
+
+        let mut forward = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let (page, info) = ids_of(&app, json!({ "first": 3, "after": after, "order": order })).await;
+            assert!(page.len() <= 3);
+            forward.extend(page);
+            if info["hasNextPage"] == false {
+                break;
+            }
+            assert_eq!(info["hasPreviousPage"] == true, after.is_some());
+            after = info["endCursor"].as_str().map(str::to_owned);
+        }
+        assert_eq!(forward, all, "forward pages in order {order}");
+
+        let mut backward = Vec::new();
+        let mut before: Option<String> = None;
+        loop {
+            let (mut page, info) = ids_of(&app, json!({ "last": 4, "before": before, "order": order })).await;
+            page.extend(backward);
+            backward = page;
+            if info["hasPreviousPage"] == false {
+                break;
+            }
+            before = info["startCursor"].as_str().map(str::to_owned);
+        }
+        assert_eq!(backward, all, "backward pages in order {order}");
+    }
+}
+
+/// Copies every demo fact (with participants, qualifiers and citations) until there are `total`.
+async fn grow_demo_to(app: &TestApp, total: usize) {
+    let db = &app.db;
+    let originals = fact::Entity::find().all(db).await.unwrap();
+    let participants = fact_participant::Entity::find().all(db).await.unwrap();
+    let qualifiers = fact_qualifier::Entity::find().all(db).await.unwrap();
+    let citations = citation::Entity::find().all(db).await.unwrap();
+    let mut count = originals.len();
+    let mut round = 0;
+    while count < total {
+        round += 1;
+        for original in &originals {
+            if count >= total {
+                break;
+            }
+            let id = Uuid::now_v7();
+            let mut copy = original.clone();
+            copy.id = id;
+            copy.occurred_on -= Duration::days(round);
+            copy.published_at = Some(Utc::now());
+            fact::Entity::insert(copy.into_active_model().reset_all()).exec_without_returning(db).await.unwrap();
+            for p in participants.iter().filter(|p| p.fact_id == original.id) {
+                let mut p = p.clone();
+                (p.id, p.fact_id) = (Uuid::now_v7(), id);
+                p.into_active_model().reset_all().insert(db).await.unwrap();
+            }
+            for q in qualifiers.iter().filter(|q| q.fact_id == original.id) {
+                let mut q = q.clone();
+                (q.id, q.fact_id) = (Uuid::now_v7(), id);
+                q.into_active_model().reset_all().insert(db).await.unwrap();
+            }
+            for c in citations.iter().filter(|c| c.fact_id == original.id) {
+                let mut c = c.clone();
+                (c.id, c.fact_id) = (Uuid::now_v7(), id);
+                c.into_active_model().reset_all().insert(db).await.unwrap();
+            }
+            count += 1;
+        }
+    }
+}
+
+async fn a_page_of_100_facts_costs_the_same_statements_as_a_page_of_1(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    grow_demo_to(&app, 120).await;
+    let (one, body_one) = app.statements_for(FACT_PAGE, json!({ "first": 1 })).await;
+    let (hundred, body_hundred) = app.statements_for(FACT_PAGE, json!({ "first": 100 })).await;
+    assert!(body_one.get("errors").is_none() && body_hundred.get("errors").is_none(), "{body_hundred:#}");
+    assert_eq!(nodes(&body_hundred["data"]).len(), 100);
+    assert_eq!(body_hundred["data"]["facts"]["totalCount"], 120);
+    assert_eq!(one, hundred, "statements for 1 fact: {one}, for 100 facts: {hundred}");
+    // page + count + kinds + participants + qualifiers + citations + actors (participants and
+    // attributions) + sources + outlets + links: README quotes this number.
+    assert!(hundred <= 12, "a page costs {hundred} statements");
+    eprintln!("statements per page of facts with full provenance: {hundred}");
+}
+
+async fn unpublished_facts_are_invisible_to_the_public(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    let data = app.query_ok("{ facts(first: 1) { nodes { id } } }", json!({})).await;
+    let id = data["facts"]["nodes"][0]["id"].as_str().unwrap().to_owned();
+    let uuid = fact_uuid(&id);
+    let mut statuses = vec![];
+    for status in [FactStatus::Draft, FactStatus::InReview, FactStatus::ChangesRequested, FactStatus::Rejected] {
+        let mut model = fact::Entity::find_by_id(uuid).one(&app.db).await.unwrap().unwrap().into_active_model();
+        model.status = Set(status);
+        model.published_at = Set(None);
+        model.update(&app.db).await.unwrap();
+        let data = app
+            .query_ok(
+                "query($id: ID!) { fact(id: $id) { id } node(id: $id) { id } nodes(ids: [$id]) { id } facts { totalCount } }",
+                json!({ "id": id }),
+            )
+            .await;
+        assert_eq!(data["fact"], Value::Null, "{status:?} fact is hidden");
+        assert_eq!(data["node"], Value::Null);
+        assert_eq!(data["nodes"], json!([null]));
+        assert_eq!(data["facts"]["totalCount"], 9);
+        statuses.push(status);
+    }
+    assert_eq!(statuses.len(), 4);
+}
+
+fn fact_uuid(global_id: &str) -> Uuid {
+    use base64::Engine;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(global_id).unwrap();
+    Uuid::parse_str(String::from_utf8(raw).unwrap().strip_prefix("Fact:").unwrap()).unwrap()
+}
+
+async fn retracted_and_superseded_facts_stay_readable_and_marked(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    let data = app.query_ok("{ facts(first: 2) { nodes { id } } }", json!({})).await;
+    let old = fact_uuid(data["facts"]["nodes"][0]["id"].as_str().unwrap());
+    let new = fact_uuid(data["facts"]["nodes"][1]["id"].as_str().unwrap());
+    let mut model = fact::Entity::find_by_id(old).one(&app.db).await.unwrap().unwrap().into_active_model();
+    model.status = Set(FactStatus::Superseded);
+    model.superseded_by_id = Set(Some(new));
+    model.update(&app.db).await.unwrap();
+    let mut model = fact::Entity::find_by_id(new).one(&app.db).await.unwrap().unwrap().into_active_model();
+    model.supersedes_id = Set(Some(old));
+    model.status = Set(FactStatus::Retracted);
+    model.retracted_at = Set(Some(Utc::now()));
+    model.retraction_reason = Set(Some("The quote was misattributed.".into()));
+    model.update(&app.db).await.unwrap();
+
+    let data = app
+        .query_ok(
+            "query($id: ID!) { fact(id: $id) { status supersededBy { id status retractionReason supersedes { id } } } facts { totalCount } }",
+            json!({ "id": data["facts"]["nodes"][0]["id"] }),
+        )
+        .await;
+    assert_eq!(data["facts"]["totalCount"], 10, "nothing published disappears");
+    assert_eq!(data["fact"]["status"], "SUPERSEDED");
+    assert_eq!(data["fact"]["supersededBy"]["status"], "RETRACTED");
+    assert_eq!(data["fact"]["supersededBy"]["retractionReason"], "The quote was misattributed.");
+    assert!(data["fact"]["supersededBy"]["supersedes"]["id"].is_string());
+}
+
+async fn loading_the_demo_twice_creates_nothing_twice(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    let tables = ["facts", "actors", "actor_aliases", "sources", "citations", "revisions", "users"];
+    let mut before = Vec::new();
+    for table in tables {
+        before.push(app.row_count(table).await);
+    }
+    let report = chancery::demo::load_demo(&app.db).await.unwrap();
+    assert_eq!(report, Default::default(), "second load creates nothing");
+    for (table, count) in tables.iter().zip(before) {
+        assert_eq!(app.row_count(table).await, count, "{table}");
+    }
+    assert_eq!(app.row_count("facts").await, 10);
+    assert_eq!(app.row_count("revisions").await, 30, "created, submitted and approved for each fact");
+}
+
+async fn demo_history_is_an_intact_hash_chain(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    let verdict = chancery::domain::fact::history::verify_chain(&app.db).await.unwrap();
+    assert_eq!(verdict, chancery::domain::fact::history::ChainVerdict::Intact { length: 30 });
+    // The database itself refuses to rewrite history.
+    let refused = app.db.execute_unprepared("UPDATE revisions SET comment = 'rewritten'").await;
+    assert!(refused.is_err(), "revisions are append-only");
+    let refused = app.db.execute_unprepared("DELETE FROM revisions").await;
+    assert!(refused.is_err(), "revisions cannot be deleted");
+    assert_eq!(app.row_count("revisions").await, 30);
+}
+
+async fn migrations_roll_back_completely_and_apply_again(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let db = Database::connect(&database.url).await.unwrap();
+    migration::Migrator::up(&db, None).await.unwrap();
+    migration::Migrator::down(&db, None).await.unwrap();
+    let remaining = migration::Migrator::get_applied_migrations(&db).await.unwrap();
+    assert!(remaining.is_empty());
+    assert!(db.execute_unprepared("SELECT 1 FROM facts").await.is_err(), "tables are gone");
+    migration::Migrator::up(&db, None).await.unwrap();
+    chancery::demo::load_demo(&db).await.unwrap();
+    db.close().await.unwrap();
+}
+
+async fn health_readiness_graphiql_and_request_ids(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let health = client.get(format!("{}/healthz", app.base_url)).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    assert!(health.headers().contains_key("x-request-id"), "every response carries a request id");
+    assert_eq!(client.get(format!("{}/readyz", app.base_url)).send().await.unwrap().status(), 200);
+    let graphiql = client.get(format!("{}/graphql", app.base_url)).send().await.unwrap();
+    assert_eq!(graphiql.status(), 200);
+    assert!(graphiql.text().await.unwrap().to_lowercase().contains("graphiql"));
+    let root = client.get(format!("{}/", app.base_url)).send().await.unwrap();
+    assert!(root.status().is_redirection());
+    assert_eq!(root.headers()["location"], "/graphql");
+    let metrics = client.get(format!("{}/metrics", app.base_url)).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("chancery_db_statements_total"));
+    let echoed =
+        client.get(format!("{}/healthz", app.base_url)).header("x-request-id", "abc-123").send().await.unwrap();
+    assert_eq!(echoed.headers()["x-request-id"], "abc-123");
+}
+
+backend_tests!(
+    demo_facts_carry_their_full_provenance,
+    relations_between_russia_and_syria_newest_first,
+    keyset_pages_walk_every_fact_once_in_both_directions,
+    a_page_of_100_facts_costs_the_same_statements_as_a_page_of_1,
+    unpublished_facts_are_invisible_to_the_public,
+    retracted_and_superseded_facts_stay_readable_and_marked,
+    loading_the_demo_twice_creates_nothing_twice,
+    demo_history_is_an_intact_hash_chain,
+    migrations_roll_back_completely_and_apply_again,
+    health_readiness_graphiql_and_request_ids,
+);

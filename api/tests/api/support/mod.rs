@@ -1,0 +1,428 @@
+//! Shared set-up for the integration tests: every test gets the real application, served over
+//! HTTP on a loopback port, on a fresh database of its own — a temporary SQLite file, or a
+//! Postgres database cloned from a migrated template when `TEST_DATABASE_URL` is set.
+#![allow(dead_code)]
+
+pub mod faults;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chancery::config::{DatabaseConfig, ServeConfig};
+use chancery::db::StatementCounter;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{json, Value};
+use tokio::sync::OnceCell;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates one test per backend for each listed `async fn name(backend: Backend)`.
+/// The Postgres variant is skipped (with a note) when `TEST_DATABASE_URL` is not set.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::support::Backend::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if $crate::support::postgres_url().is_none() {
+                        eprintln!("TEST_DATABASE_URL is not set: skipping the Postgres run");
+                        return;
+                    }
+                    super::$name($crate::support::Backend::Postgres).await;
+                }
+            )*
+        }
+    };
+}
+
+pub fn postgres_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL").ok().filter(|url| !url.is_empty())
+}
+
+/// The secret test servers sign tokens with (tests forge tokens with it too).
+pub const TEST_JWT_SECRET: &str = "test-secret-0123456789abcdef0123456789abcdef";
+
+static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+static DATABASE_SEQ: AtomicU64 = AtomicU64::new(0);
+
+fn database_url(admin_url: &str, name: &str) -> String {
+    let mut url = url::Url::parse(admin_url).expect("TEST_DATABASE_URL is a URL");
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
+fn process_alive(pid: &str) -> bool {
+    std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// Drops databases left behind by test processes that are no longer running.
+async fn drop_orphans(admin: &DatabaseConnection) {
+    let rows = admin
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DatabaseBackend::Postgres,
+            "SELECT datname FROM pg_database WHERE datname LIKE 'chancery_t%'",
+        ))
+        .await
+        .unwrap_or_default();
+    for row in rows {
+        let Ok(name) = row.try_get::<String>("", "datname") else { continue };
+        let pid = name.split('_').nth(2).unwrap_or_default();
+        if !pid.is_empty() && !process_alive(pid) {
+            let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+        }
+    }
+}
+
+/// A migrated database that each test's database is cloned from (one per test process).
+async fn template(admin_url: &str) -> String {
+    TEMPLATE
+        .get_or_init(|| async {
+            let name = format!("chancery_tpl_{}", std::process::id());
+            let admin = Database::connect(admin_url).await.expect("connect to TEST_DATABASE_URL");
+            drop_orphans(&admin).await;
+            admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\"")).await.unwrap();
+            admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
+            admin.close().await.unwrap();
+            let db = Database::connect(database_url(admin_url, &name)).await.unwrap();
+            chancery::db::migrate(&db).await.expect("migrations apply on Postgres");
+            db.close().await.unwrap();
+            name
+        })
+        .await
+        .clone()
+}
+
+/// A database that exists for one test and is dropped with it.
+pub struct TestDatabase {
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    /// A database the test made some other way (a private Postgres cluster): nothing to drop.
+    Nothing,
+    SqliteFile(std::path::PathBuf),
+    PostgresDatabase {
+        admin_url: String,
+        name: String,
+    },
+}
+
+impl TestDatabase {
+    /// A database that something else owns and cleans up.
+    pub fn existing(url: String) -> Self {
+        Self { url, cleanup: Cleanup::Nothing }
+    }
+
+    pub async fn new(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let path = std::env::temp_dir().join(format!("chancery-test-{}.db", uuid::Uuid::now_v7()));
+                Self { url: format!("sqlite://{}?mode=rwc", path.display()), cleanup: Cleanup::SqliteFile(path) }
+            }
+            Backend::Postgres => {
+                let admin_url = postgres_url().expect("TEST_DATABASE_URL");
+                let template = template(&admin_url).await;
+                let name =
+                    format!("chancery_test_{}_{}", std::process::id(), DATABASE_SEQ.fetch_add(1, Ordering::Relaxed));
+                let admin = Database::connect(&admin_url).await.unwrap();
+                let mut attempt = 0;
+                loop {
+                    // Concurrent clones of one template can briefly collide; retry a few times.
+                    match admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"")).await
+                    {
+                        Ok(_) => break,
+                        Err(error) if attempt < 20 => {
+                            attempt += 1;
+                            eprintln!("retrying CREATE DATABASE: {error}");
+                            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                        }
+                        Err(error) => panic!("cannot create test database: {error}"),
+                    }
+                }
+                admin.close().await.unwrap();
+                Self { url: database_url(&admin_url, &name), cleanup: Cleanup::PostgresDatabase { admin_url, name } }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::Nothing => {}
+            Cleanup::SqliteFile(path) => {
+                for suffix in ["", "-wal", "-shm", ".jwt-secret"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Cleanup::PostgresDatabase { admin_url, name } => {
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                // Drop runs inside the test's runtime; a fresh thread may block on its own one.
+                let _ = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                    runtime.block_on(async {
+                        if let Ok(admin) = Database::connect(&admin_url).await {
+                            let _ = admin
+                                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                                .await;
+                            let _ = admin.close().await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// The application under test, reachable over HTTP.
+pub struct TestApp {
+    pub backend: Backend,
+    pub base_url: String,
+    pub db: DatabaseConnection,
+    pub statements: StatementCounter,
+    pub client: reqwest::Client,
+    pub database: TestDatabase,
+}
+
+impl TestApp {
+    /// A server on an empty (migrated) database.
+    pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, ServeConfig::default()).await
+    }
+
+    /// A server with the demo dataset loaded.
+    pub async fn spawn_with_demo(backend: Backend) -> Self {
+        Self::spawn_with(backend, ServeConfig { demo: true, ..ServeConfig::default() }).await
+    }
+
+    pub async fn spawn_with(backend: Backend, serve: ServeConfig) -> Self {
+        let database = TestDatabase::new(backend).await;
+        let config = DatabaseConfig::for_url(database.url.clone());
+        Self::spawn_on(backend, database, &config, serve).await
+    }
+
+    /// A server on `database`, connected with the pool settings of `config`.
+    pub async fn spawn_on(
+        backend: Backend,
+        database: TestDatabase,
+        config: &DatabaseConfig,
+        serve: ServeConfig,
+    ) -> Self {
+        Self::spawn_customized(backend, database, config, serve, |schema| schema).await
+    }
+
+    /// A server whose GraphQL schema `customize` adds to (to inject faults).
+    pub async fn spawn_customized(
+        backend: Backend,
+        database: TestDatabase,
+        config: &DatabaseConfig,
+        mut serve: ServeConfig,
+        customize: impl FnOnce(chancery::graphql::ChancerySchemaBuilder) -> chancery::graphql::ChancerySchemaBuilder,
+    ) -> Self {
+        serve.auth.jwt_secret.get_or_insert_with(|| TEST_JWT_SECRET.to_owned());
+        let app = chancery::app::build_with(config, &serve, customize).await.expect("the application starts");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let db = app.db.clone();
+        let statements = app.statements.clone();
+        tokio::spawn(chancery::app::serve_until(app.router, app.connections, listener, std::future::pending()));
+        Self { backend, base_url, db, statements, client: reqwest::Client::new(), database }
+    }
+
+    /// POSTs a GraphQL operation and returns the JSON body (HTTP 200 is asserted: GraphQL
+    /// errors arrive in the body, so tests must look there).
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        let response = self
+            .client
+            .post(format!("{}/graphql", self.base_url))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request reaches the server");
+        assert_eq!(response.status(), 200, "GraphQL answers with HTTP 200");
+        response.json().await.expect("a JSON body")
+    }
+
+    /// POSTs a GraphQL operation with `Authorization: Bearer <token>` and returns the JSON body.
+    pub async fn graphql_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        let response = self
+            .client
+            .post(format!("{}/graphql", self.base_url))
+            .bearer_auth(token)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request reaches the server");
+        assert_eq!(response.status(), 200, "GraphQL answers with HTTP 200");
+        response.json().await.expect("a JSON body")
+    }
+
+    /// Runs an authenticated operation that must succeed and returns its `data`.
+    pub async fn ok_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        let body = self.graphql_as(token, query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
+    /// Signs in through the API and returns the access token.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let data = self
+            .query_ok(
+                "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }",
+                json!({ "e": email, "p": password }),
+            )
+            .await;
+        data["login"]["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates an account directly in the database and signs it in; returns (email, token).
+    pub async fn user_with_role(&self, role: entity::enums::UserRole) -> (String, String) {
+        let email = format!("{}-{}@test.chancery", role.as_str().to_lowercase(), uuid::Uuid::now_v7().simple());
+        let password = "a-test-password-123".to_owned();
+        chancery::domain::account::store::create_user(
+            &self.db,
+            chancery::domain::account::store::NewUser {
+                email: email.clone(),
+                display_name: format!("Test {}", role.as_str()),
+                role,
+                password: password.clone(),
+            },
+        )
+        .await
+        .expect("user created");
+        let token = self.login(&email, &password).await;
+        (email, token)
+    }
+
+    /// Runs a query that must succeed and returns its `data`.
+    pub async fn query_ok(&self, query: &str, variables: Value) -> Value {
+        let body = self.graphql(query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
+    /// Counts the SQL statements one GraphQL request executes.
+    pub async fn statements_for(&self, query: &str, variables: Value) -> (u64, Value) {
+        let before = self.statements.get();
+        let body = self.graphql(query, variables).await;
+        (self.statements.get() - before, body)
+    }
+
+    /// The number of rows in `table`, to prove a refused request changed nothing.
+    pub async fn row_count(&self, table: &str) -> i64 {
+        let row = self
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                self.db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    }
+
+    /// Runs `chancery verify-history` (with `extra` arguments) on this test's database:
+    /// (success, stdout, stderr).
+    pub async fn verify_history_cli(&self, extra: &[&str]) -> (bool, String, String) {
+        let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_chancery"))
+            .args(["--database-url", &self.database.url, "verify-history"])
+            .args(extra)
+            .env_remove("DATABASE_URL")
+            .output()
+            .await
+            .expect("the chancery binary runs");
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+
+    /// The global id of the demo article's source.
+    pub async fn demo_source_id(&self) -> String {
+        let data =
+            self.query_ok("query($u: String!) { sourceByUrl(url: $u) { id } }", json!({ "u": DEMO_SOURCE_URL })).await;
+        data["sourceByUrl"]["id"].as_str().expect("the demo source").to_owned()
+    }
+
+    /// The global id of the actor called `name`.
+    pub async fn actor_id(&self, name: &str) -> String {
+        let data = self
+            .query_ok(
+                "query($q: String!) { actors(filter: {search: $q}, first: 100) { nodes { id name } } }",
+                json!({ "q": name }),
+            )
+            .await;
+        data["actors"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == name)
+            .unwrap_or_else(|| panic!("actor {name} exists"))["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+/// The single error of a response: its code, its message and the paths of the fields it names.
+pub fn single_error(body: &Value) -> (String, String, Vec<String>) {
+    let errors = body["errors"].as_array().unwrap_or_else(|| panic!("expected errors in {body:#}"));
+    assert_eq!(errors.len(), 1, "one error expected: {body:#}");
+    let error = &errors[0];
+    let code =
+        error["extensions"]["code"].as_str().unwrap_or_else(|| panic!("error without code: {body:#}")).to_owned();
+    let fields = error["extensions"]["fields"]
+        .as_array()
+        .map(|fields| fields.iter().map(|f| f["path"].as_str().unwrap().to_owned()).collect())
+        .unwrap_or_default();
+    (code, error["message"].as_str().unwrap_or_default().to_owned(), fields)
+}
+
+/// Asserts a BAD_USER_INPUT error naming exactly `field` among its fields.
+pub fn assert_bad_input(body: &Value, field: &str) {
+    let (code, message, fields) = single_error(body);
+    assert_eq!(code, "BAD_USER_INPUT", "{body:#}");
+    assert!(fields.iter().any(|f| f == field), "error should name `{field}`: {message} {fields:?}");
+    let text = body.to_string().to_lowercase();
+    for leak in ["select ", "insert ", "sqlstate", "constraint", "panicked", ".rs:"] {
+        assert!(!text.contains(leak), "error leaks internals ({leak}): {body:#}");
+    }
+}
+
+/// The demo article's URL (its source is in every demo database).
+pub const DEMO_SOURCE_URL: &str = "https://chattythat.news/putin-talks-to-new-syrian-leadership-kremlin-438343.html";
+/// A quote that is in the demo article.
+pub const VISIT_QUOTE: &str = "It followed the first Russian diplomatic visit to Syria";
+
+/// A valid fact input: a Russian visit to Syria, cited from the demo article.
+pub fn visit_input(russia: &str, syria: &str, source: &str, summary: &str) -> Value {
+    json!({
+        "kind": "diplomatic.visit",
+        "summary": summary,
+        "modality": "OCCURRED",
+        "occurredOn": "2025-01-01",
+        "occurredPrecision": "MONTH",
+        "participants": [
+            { "actor": russia, "role": "SUBJECT" },
+            { "actor": syria, "role": "OBJECT" },
+        ],
+        "qualifiers": [{ "key": "location", "value": "Damascus" }],
+        "citations": [{ "source": source, "quote": VISIT_QUOTE, "attribution": "DIRECT" }],
+    })
+}
