@@ -507,3 +507,53 @@ impl Default for ServeConfig {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_parsed_once_and_a_bad_one_is_refused_at_startup() {
+        let parsed: AllowedOrigins = "https://app.example, http://localhost:3000".parse().unwrap();
+        assert_eq!(parsed.0.len(), 2);
+        assert!("".parse::<AllowedOrigins>().unwrap().0.is_empty());
+        for bad in ["not an origin", "ftp://files.example", "https://app.example/path"] {
+            assert!(bad.parse::<AllowedOrigins>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_role_map_names_known_roles_only() {
+        let map: RoleMap = "chancery-editor=EDITOR, ops=ADMIN".parse().unwrap();
+        assert_eq!(map.0.get("ops"), Some(&entity::enums::UserRole::Admin));
+        assert!("x=OWNER".parse::<RoleMap>().is_err());
+        assert!("no-equals-sign".parse::<RoleMap>().is_err());
+    }
+
+    #[test]
+    fn address_ranges_take_cidrs_and_bare_addresses() {
+        let ranges: AddressRanges = "10.0.0.0/8, 192.0.2.7, fd00::/8".parse().unwrap();
+        assert_eq!(ranges.0.len(), 3);
+        assert!("10.0.0.0/33".parse::<AddressRanges>().is_err());
+    }
+
+    #[test]
+    fn a_history_head_reads_sequence_colon_hash() {
+        let hash = "a".repeat(64);
+        assert_eq!(parse_head(&format!("7:{hash}")).unwrap(), HeadSpec { sequence: 7, hash: hash.clone() });
+        assert!(parse_head(&format!("-1:{hash}")).is_err());
+        assert!(parse_head("7:abc").is_err());
+        assert!(parse_head("seven").is_err());
+    }
+
+    #[test]
+    fn the_default_serve_configuration_is_the_flags_defaults() {
+        let parsed = <Cli as Parser>::parse_from(["chancery", "serve"]);
+        let Some(Command::Serve(flags)) = parsed.command else { panic!("serve") };
+        let defaults = ServeConfig::default();
+        assert_eq!(flags.max_query_tokens, defaults.max_query_tokens);
+        assert_eq!(flags.body_limit_bytes, defaults.body_limit_bytes);
+        assert_eq!(flags.auth.token_audience, defaults.auth.token_audience);
+        assert_eq!(flags.throttle.login_failures_per_account, defaults.throttle.login_failures_per_account);
+    }
+}

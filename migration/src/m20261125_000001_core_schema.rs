@@ -1,4 +1,4 @@
-//! The whole domain of DESIGN.md: users, actors and aliases, sources, fact kinds, facts with
+//! The whole domain: users, actors and aliases, sources, fact kinds, facts with
 //! participants, qualifiers and citations, the revision log and its chain head, and the
 //! idempotency ledger. Enumerations are stored as text guarded by CHECK constraints so that
 //! both backends refuse values the application would not write.

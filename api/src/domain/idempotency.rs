@@ -152,3 +152,62 @@ fn write_canonical(value: &serde_json::Value, out: &mut String) {
         scalar => out.push_str(&scalar.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::fact::{CitationInput, FactInput, ParticipantInput};
+    use crate::domain::ids::{ActorId, Decoded, SourceId};
+    use entity::enums::{Attribution, DatePrecision, Modality, ParticipantRole};
+
+    fn pinned_input() -> FactInput {
+        let id = |text: &str| uuid::Uuid::parse_str(text).unwrap();
+        FactInput {
+            kind: "diplomatic.phone_call".into(),
+            summary: "A call.".into(),
+            modality: Modality::Occurred,
+            occurred_on: chrono::NaiveDate::from_ymd_opt(2025, 2, 12).unwrap(),
+            occurred_precision: DatePrecision::Day,
+            occurred_until: None,
+            country: None,
+            participants: vec![ParticipantInput {
+                actor: Decoded::Valid(ActorId(id("0194f774-9400-7000-8000-000000000001"))),
+                role: ParticipantRole::Participant,
+                title: None,
+            }],
+            qualifiers: vec![],
+            citations: vec![CitationInput {
+                source: Decoded::Valid(SourceId(id("0194f774-9400-7000-8000-000000000002"))),
+                quote: "Hello".into(),
+                attribution: Attribution::Direct,
+                attributed_to: None,
+                relayed_from: None,
+            }],
+        }
+    }
+
+    /// Fingerprints are stored with idempotency keys: a release that renders the same request
+    /// differently would refuse a retry that spans the upgrade. This pins the rendering.
+    #[test]
+    fn the_fingerprint_of_a_fact_input_is_pinned() {
+        let value = serde_json::to_value(pinned_input()).unwrap();
+        let mut canonical = String::new();
+        write_canonical(&value, &mut canonical);
+        assert_eq!(
+            canonical,
+            r#"{"citations":[{"attributed_to":null,"attribution":"DIRECT","quote":"Hello","relayed_from":null,"source":{"Valid":"0194f774-9400-7000-8000-000000000002"}}],"country":null,"kind":"diplomatic.phone_call","modality":"OCCURRED","occurred_on":"2025-02-12","occurred_precision":"DAY","occurred_until":null,"participants":[{"actor":{"Valid":"0194f774-9400-7000-8000-000000000001"},"role":"PARTICIPANT","title":null}],"qualifiers":[],"summary":"A call."}"#
+        );
+        assert_eq!(
+            fingerprint(&pinned_input()).unwrap(),
+            "6d580fccb334c279bcc82e19436eead926a9128422014b71ffd9dfe6f23c8f96"
+        );
+    }
+
+    #[test]
+    fn the_fingerprint_ignores_the_order_of_object_keys() {
+        let a = serde_json::json!({ "b": 1, "a": { "d": [1, 2], "c": null } });
+        let b = serde_json::json!({ "a": { "c": null, "d": [1, 2] }, "b": 1 });
+        assert_eq!(fingerprint(&a).unwrap(), fingerprint(&b).unwrap());
+        assert_ne!(fingerprint(&a).unwrap(), fingerprint(&serde_json::json!({ "b": 1 })).unwrap());
+    }
+}

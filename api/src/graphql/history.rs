@@ -1,10 +1,9 @@
 //! The published head of the tamper-evident revision log.
-use async_graphql::{Context, Object, SimpleObject};
-use chrono::{DateTime, Utc};
-use sea_orm::DatabaseConnection;
-
+use super::context::ContextExt;
 use super::error::Result;
 use crate::domain::fact::history::history_head;
+use async_graphql::{Context, Object, SimpleObject};
+use chrono::{DateTime, Utc};
 
 /// The newest entry of the revision log, which chains every change of every fact (public or
 /// not) by SHA-256. Keep the heads you see: `chancery verify-history --since-head
@@ -29,8 +28,7 @@ pub struct HistoryQuery;
 impl HistoryQuery {
     /// The current head of the revision log, for outside observers to keep and check later.
     async fn history_head(&self, ctx: &Context<'_>) -> Result<HistoryHead> {
-        let db = ctx.data_unchecked::<DatabaseConnection>();
-        let head = history_head(db).await?;
+        let head = history_head(ctx.db()).await?;
         Ok(HistoryHead { sequence: head.sequence, hash: head.hash, at: head.at })
     }
 }

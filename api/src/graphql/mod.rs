@@ -1,21 +1,27 @@
-//! The GraphQL API: types and resolvers per domain area, merged into one schema. Resolvers
-//! parse arguments, call the domain and map the result; the rules live in `domain`.
-pub mod actors;
-pub mod auth;
+//! The GraphQL API: the object graph (`graph`), and the inputs, queries and mutations per
+//! domain area (`fact/`, `actor`, `source`, `kind`, `account`, `node`, `history`), merged into
+//! one schema. Resolvers parse arguments, call the
+//! domain and map the result; the rules live in `domain`. Around them: the context accessors
+//! (`context`), the one connection type (`connection`), global ids (`ids`), DataLoaders
+//! (`loaders`), the one mapping of errors (`error`), and the guards run before and while a query
+//! executes (`cost`, `limits`, `nul_guard`, `response_budget`).
+pub mod account;
+pub mod actor;
 pub mod connection;
+pub mod context;
 pub mod cost;
-pub mod editing;
 pub mod error;
-pub mod facts;
+pub mod fact;
+pub mod graph;
 pub mod history;
 pub mod ids;
-pub mod kinds;
+pub mod kind;
 pub mod limits;
 pub mod loaders;
 pub mod node;
 pub mod nul_guard;
 pub mod response_budget;
-pub mod sources;
+pub mod source;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
@@ -26,19 +32,19 @@ use crate::throttling::login::LoginThrottle;
 /// Every query of the API.
 #[derive(MergedObject, Default)]
 pub struct Query(
-    facts::FactQuery,
-    actors::ActorQuery,
-    sources::SourceQuery,
-    kinds::KindQuery,
+    fact::query::FactQuery,
+    actor::ActorQuery,
+    source::SourceQuery,
+    kind::KindQuery,
     node::NodeQuery,
-    auth::ViewerQuery,
-    editing::ReviewQuery,
+    account::ViewerQuery,
+    fact::query::ReviewQuery,
     history::HistoryQuery,
 );
 
 /// Every mutation of the API.
 #[derive(MergedObject, Default)]
-pub struct Mutation(auth::AuthMutation, editing::EditingMutation);
+pub struct Mutation(account::AuthMutation, actor::ActorMutation, source::SourceMutation, fact::mutation::FactMutation);
 
 pub type ChancerySchema = Schema<Query, Mutation, EmptySubscription>;
 

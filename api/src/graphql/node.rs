@@ -1,13 +1,11 @@
 //! The `Node` interface: any object by its global id.
 use async_graphql::{Context, Interface, Object, ID};
 
-use super::actors::Actor;
-use super::error::loader_error;
-use super::error::Result;
-use super::facts::{loaders, visible_fact, Fact};
+use super::context::ContextExt;
+use super::error::{loader_error, Result};
+use super::graph::{visible_fact, visible_source, Actor, Fact, Source};
 use super::ids;
-use super::kinds::FactKind;
-use super::sources::{visible_source, Source};
+use super::kind::FactKind;
 use crate::domain::{DomainError, Violations};
 
 /// An object with a stable, opaque global id.
@@ -21,7 +19,7 @@ pub enum Node {
 }
 
 async fn load_node(ctx: &Context<'_>, type_name: &str, key: &str) -> Result<Option<Node>> {
-    let loaders = loaders(ctx);
+    let loaders = ctx.loaders();
     let uuid = || uuid::Uuid::parse_str(key).map_err(|_| DomainError::invalid("id", "is not a valid id"));
     Ok(match type_name {
         ids::FACT => visible_fact(ctx, Some(uuid()?)).await?.map(Node::Fact),

@@ -14,8 +14,6 @@ use tokio::time::Instant;
 use crate::config::ServeConfig;
 use crate::error_code::ErrorCode;
 
-/// The code of the answer to a body that arrived too slowly.
-
 /// How long the rate is not judged: a client's first segments may be small or delayed by the
 /// network's slow start without the client being slow.
 const RATE_GRACE: Duration = Duration::from_secs(1);

@@ -5,6 +5,7 @@
 mod support;
 
 mod accounts;
+mod architecture;
 mod bad_input;
 mod concurrency;
 mod connections;

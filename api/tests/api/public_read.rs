@@ -2,6 +2,7 @@
 //! statement cost of a page, the demo loader, migrations and the operational endpoints.
 
 use crate::support::{Backend, TestApp, TestDatabase};
+use chancery::demo::{DEMO_EDITOR_EMAIL, DEMO_EDITOR_PASSWORD};
 use chrono::{Duration, Utc};
 use entity::enums::FactStatus;
 use entity::{citation, fact, fact_participant, fact_qualifier};
@@ -349,7 +350,33 @@ async fn health_readiness_graphiql_and_request_ids(backend: Backend) {
     assert_eq!(echoed.headers()["x-request-id"], "abc-123");
 }
 
+/// Every list answers `totalCount` with what its filter matches, as the caller may see it: the
+/// public counts only the sources a public fact cites, an editor counts every source.
+async fn every_list_counts_what_its_filter_matches_as_the_caller_sees_it(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    let editor = app.login(DEMO_EDITOR_EMAIL, DEMO_EDITOR_PASSWORD).await;
+    let actors = app.query_ok("{ actors(first: 1) { totalCount nodes { id } } }", json!({})).await;
+    assert_eq!(actors["actors"]["totalCount"], 14, "{actors:#}");
+    let page = actors["actors"]["nodes"].as_array().map(Vec::len);
+    assert_eq!(page, Some(1), "the count is of the whole list, not of the page");
+    let outlets = app.query_ok(r#"{ actors(filter: {kinds: [MEDIA_OUTLET]}) { totalCount } }"#, json!({})).await;
+    assert_eq!(outlets["actors"]["totalCount"], 3, "{outlets:#}");
+    let created = app
+        .ok_as(
+            &editor,
+            "mutation($input: SourceInput!) { createSource(input: $input) { id } }",
+            json!({ "input": { "url": "https://example.org/uncited", "title": "Not cited yet", "kind": "NEWS_ARTICLE" } }),
+        )
+        .await;
+    assert!(created["createSource"]["id"].is_string(), "{created:#}");
+    let public = app.query_ok("{ sources { totalCount } }", json!({})).await;
+    assert_eq!(public["sources"]["totalCount"], 1, "an uncited source is not counted for the public: {public:#}");
+    let staff = app.ok_as(&editor, "{ sources { totalCount } }", json!({})).await;
+    assert_eq!(staff["sources"]["totalCount"], 2, "{staff:#}");
+}
+
 backend_tests!(
+    every_list_counts_what_its_filter_matches_as_the_caller_sees_it,
     demo_facts_carry_their_full_provenance,
     relations_between_russia_and_syria_newest_first,
     keyset_pages_walk_every_fact_once_in_both_directions,

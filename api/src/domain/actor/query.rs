@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use entity::enums::ActorKind;
 use entity::{actor, actor_alias};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use crate::domain::countries::is_country_code;
@@ -105,6 +105,11 @@ pub async fn list_actors<C: ConnectionTrait>(
         page,
     );
     Ok(finish_page(select.all(db).await?, page))
+}
+
+/// How many actors match `filter`.
+pub async fn count_actors<C: ConnectionTrait>(db: &C, filter: &ActorFilter) -> DomainResult<u64> {
+    Ok(actor::Entity::find().filter(filter.condition()).count(db).await?)
 }
 
 /// Actors by id, in one statement.

@@ -99,7 +99,7 @@ const fn step(from: FactStatus, action: FactAction, to: Option<FactStatus>, who:
     Transition { from, action, to, who }
 }
 
-/// The whole workflow of DESIGN.md.
+/// The whole editorial workflow: every step from every status, and who may take it.
 pub const TRANSITIONS: &[Transition] = &[
     step(Draft, FactAction::Edit, Some(Draft), Who::Author),
     step(Draft, FactAction::Submit, Some(InReview), Who::Author),

@@ -3,7 +3,7 @@ use std::collections::HashMap;
 
 use entity::{citation, fact, source};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::domain::fact::query::PUBLIC_STATUSES;
@@ -19,6 +19,19 @@ pub struct SourceFilter {
     pub outlets: Vec<ActorId>,
     /// Only sources the public may see (see `cited_by_a_public_fact`).
     pub public_only: bool,
+}
+
+impl SourceFilter {
+    fn condition(&self) -> Condition {
+        let mut cond = Condition::all();
+        if !self.outlets.is_empty() {
+            cond = cond.add(source::Column::OutletId.is_in(self.outlets.iter().map(|a| a.0)));
+        }
+        if self.public_only {
+            cond = cond.add(cited_by_a_public_fact());
+        }
+        cond
+    }
 }
 
 /// The sources the public may see: those a public (published, retracted or superseded) fact
@@ -56,16 +69,20 @@ pub async fn list_sources<C: ConnectionTrait>(
         }
         None => None,
     };
-    let mut cond = Condition::all();
-    if !filter.outlets.is_empty() {
-        cond = cond.add(source::Column::OutletId.is_in(filter.outlets.iter().map(|a| a.0)));
-    }
-    if filter.public_only {
-        cond = cond.add(cited_by_a_public_fact());
-    }
-    let select =
-        keyset(source::Entity::find().filter(cond), source::Column::Id, source::Column::Id, position, false, page);
+    let select = keyset(
+        source::Entity::find().filter(filter.condition()),
+        source::Column::Id,
+        source::Column::Id,
+        position,
+        false,
+        page,
+    );
     Ok(finish_page(select.all(db).await?, page))
+}
+
+/// How many sources match `filter`.
+pub async fn count_sources<C: ConnectionTrait>(db: &C, filter: &SourceFilter) -> DomainResult<u64> {
+    Ok(source::Entity::find().filter(filter.condition()).count(db).await?)
 }
 
 /// Sources by id, in one statement.

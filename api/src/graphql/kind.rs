@@ -1,11 +1,10 @@
 //! The vocabulary of fact kinds.
-use async_graphql::{Context, Object, ID};
-use entity::fact_kind;
-use sea_orm::DatabaseConnection;
-
+use super::context::ContextExt;
 use super::error::Result;
 use super::ids;
 use crate::domain::kind::{list_kinds, string_list};
+use async_graphql::{Context, Object, ID};
+use entity::fact_kind;
 
 #[derive(Clone)]
 pub struct FactKind {
@@ -68,7 +67,6 @@ impl KindQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Only kinds of this category, e.g. `diplomatic`.")] category: Option<String>,
     ) -> Result<Vec<FactKind>> {
-        let db = ctx.data_unchecked::<DatabaseConnection>();
-        Ok(list_kinds(db, category.as_deref()).await?.into_iter().map(|model| FactKind { model }).collect())
+        Ok(list_kinds(ctx.db(), category.as_deref()).await?.into_iter().map(|model| FactKind { model }).collect())
     }
 }

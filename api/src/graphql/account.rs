@@ -3,35 +3,26 @@ use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use entity::enums::UserRole;
 use entity::user;
-use sea_orm::DatabaseConnection;
 
+use super::context::{ContextExt, Required};
 use super::error::Result;
-use super::facts::{fact_connection_in, FactConnection, FactFilterInput};
+use super::fact::input::FactFilterInput;
+use super::fact::list::fact_connection_in;
+use super::graph::FactConnection;
 use super::ids;
 use crate::auth::tokens::TokenService;
 use crate::domain::account::login::login;
 use crate::domain::account::store::{self as users, NewUser};
 use crate::domain::account::Principal;
 use crate::domain::fact::query::{FactOrder, FactOrderField, Visibility};
-use crate::domain::DomainError;
+use crate::domain::ids::UserId;
 use crate::throttling::login::LoginThrottle;
 use crate::throttling::ClientAddress;
 
 /// The signed-in caller, or UNAUTHENTICATED.
-pub fn require_principal<'a>(ctx: &Context<'a>) -> Result<&'a Principal> {
-    ctx.data_opt::<Principal>().ok_or_else(|| DomainError::Unauthenticated.into())
-}
+/// Why a non-admin may not call the account mutations.
+const MANAGE_ACCOUNTS: &str = "only an admin may manage accounts";
 
-fn require_admin<'a>(ctx: &Context<'a>) -> Result<&'a Principal> {
-    let principal = require_principal(ctx)?;
-    if principal.is_admin() {
-        Ok(principal)
-    } else {
-        Err(DomainError::Forbidden("only an admin may manage accounts".into()).into())
-    }
-}
-
-/// An account.
 pub struct User(pub user::Model);
 
 /// A user account (visible to the account itself and to admins only).
@@ -39,7 +30,7 @@ pub struct User(pub user::Model);
 impl User {
     /// Opaque global id.
     pub async fn id(&self) -> ID {
-        ids::encode_uuid(ids::USER, self.0.id)
+        ids::global(UserId(self.0.id))
     }
     /// Sign-in email (lower-cased).
     async fn email(&self) -> &str {
@@ -75,7 +66,7 @@ pub struct Viewer {
 impl From<&Principal> for Viewer {
     fn from(p: &Principal) -> Self {
         Self {
-            id: ids::encode_uuid(ids::USER, p.user_id),
+            id: ids::global(UserId(p.user_id)),
             email: p.email.clone(),
             display_name: p.display_name.clone(),
             role: p.role,
@@ -101,7 +92,7 @@ pub struct ViewerQuery;
 impl ViewerQuery {
     /// The signed-in caller; null without a token.
     async fn viewer(&self, ctx: &Context<'_>) -> Option<Viewer> {
-        ctx.data_opt::<Principal>().map(Viewer::from)
+        ctx.principal().map(Viewer::from)
     }
 
     /// The caller's own facts in every status, most recently changed first.
@@ -115,9 +106,11 @@ impl ViewerQuery {
         #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
         #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
     ) -> Result<FactConnection> {
-        let principal = require_principal(ctx)?;
+        let principal = ctx.require_principal()?;
         let order = FactOrder { field: FactOrderField::UpdatedAt, ascending: false };
-        fact_connection_in(ctx, Visibility::OwnedBy(principal.user_id), filter, order, first, after, last, before).await
+        let read =
+            fact_connection_in(ctx, Visibility::OwnedBy(principal.user_id), filter, order, first, after, last, before);
+        Ok(read.await?.into())
     }
 }
 
@@ -147,7 +140,7 @@ impl AuthMutation {
         #[graphql(desc = "Account email.")] email: String,
         #[graphql(desc = "Account password.")] password: String,
     ) -> Result<LoginPayload> {
-        let db = ctx.data_unchecked::<DatabaseConnection>();
+        let db = ctx.db();
         let tokens = ctx.data_unchecked::<TokenService>();
         let throttle = ctx.data_unchecked::<LoginThrottle>();
         // The HTTP layer always provides it; an embedder that does not is one unknown client.
@@ -162,8 +155,8 @@ impl AuthMutation {
 
     /// Admin: creates an account.
     async fn create_user(&self, ctx: &Context<'_>, #[graphql(desc = "The account.")] input: UserInput) -> Result<User> {
-        require_admin(ctx)?;
-        let db = ctx.data_unchecked::<DatabaseConnection>();
+        ctx.require_role(Required::Admin, MANAGE_ACCOUNTS)?;
+        let db = ctx.db();
         let created = users::create_user(
             db,
             NewUser {
@@ -184,9 +177,9 @@ impl AuthMutation {
         #[graphql(desc = "Global id of the User.")] id: ID,
         #[graphql(desc = "The new role.")] role: UserRole,
     ) -> Result<User> {
-        require_admin(ctx)?;
-        let id = ids::decode_uuid(&id, ids::USER, "id")?;
-        Ok(User(users::set_role(ctx.data_unchecked::<DatabaseConnection>(), id, role).await?))
+        ctx.require_role(Required::Admin, MANAGE_ACCOUNTS)?;
+        let id = ids::decode::<UserId>(&id, "id")?;
+        Ok(User(users::set_role(ctx.db(), id.0, role).await?))
     }
 
     /// Admin: deactivates an account and revokes every token issued to it.
@@ -195,8 +188,8 @@ impl AuthMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Global id of the User.")] id: ID,
     ) -> Result<User> {
-        require_admin(ctx)?;
-        let id = ids::decode_uuid(&id, ids::USER, "id")?;
-        Ok(User(users::deactivate(ctx.data_unchecked::<DatabaseConnection>(), id).await?))
+        ctx.require_role(Required::Admin, MANAGE_ACCOUNTS)?;
+        let id = ids::decode::<UserId>(&id, "id")?;
+        Ok(User(users::deactivate(ctx.db(), id.0).await?))
     }
 }

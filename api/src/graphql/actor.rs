@@ -1,0 +1,120 @@
+//! Actors in the API: lists and lookups, and the editorial writes (creating and revising an
+//! actor), which go through `domain::actor::store`. The `Actor` object is in `graph`.
+use async_graphql::{Context, InputObject, Object, ID};
+use entity::enums::ActorKind;
+
+use crate::domain::actor::query::{cursor_of, list_actors, ActorFilter};
+use crate::domain::actor::{store as actor_store, ActorInput as DomainActorInput};
+use crate::domain::ids::ActorId;
+use crate::graphql::connection::{page_request, Connection, Total};
+use crate::graphql::context::ContextExt;
+use crate::graphql::error::{loader_error, Result};
+use crate::graphql::graph::{Actor, ActorConnection};
+use crate::graphql::ids;
+
+/// Filters over actors.
+#[derive(InputObject, Default)]
+pub struct ActorFilterInput {
+    /// Case-insensitive part of the name or of any alias (e.g. "julani").
+    pub search: Option<String>,
+    /// Only these kinds of actor.
+    pub kinds: Option<Vec<ActorKind>>,
+    /// ISO 3166-1 alpha-2 country code.
+    pub country: Option<String>,
+}
+
+#[derive(Default)]
+pub struct ActorQuery;
+
+#[Object]
+impl ActorQuery {
+    /// Actors matching `filter`, sorted by name.
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
+    async fn actors(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to include.")] filter: Option<ActorFilterInput>,
+        #[graphql(desc = "Page size from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
+    ) -> Result<ActorConnection> {
+        let page = page_request(first, after, last, before)?;
+        let input = filter.unwrap_or_default();
+        let filter =
+            ActorFilter { search: input.search, kinds: input.kinds.unwrap_or_default(), country: input.country };
+        filter.validate("filter")?;
+        let page = list_actors(ctx.db(), &filter, &page).await?;
+        Ok(Connection::new(page, cursor_of, Actor, Total::Actors(filter)))
+    }
+
+    /// One actor by its global id; null when there is none.
+    async fn actor(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global id of an Actor.")] id: ID,
+    ) -> Result<Option<Actor>> {
+        let id = ids::decode::<ActorId>(&id, "id")?;
+        Ok(ctx.loaders().actors.load_one(id.0).await.map_err(loader_error)?.map(Actor))
+    }
+}
+
+/// An actor as an editor describes it.
+#[derive(InputObject, Debug)]
+pub struct ActorInput {
+    /// Name as usually written in English (1–200 characters).
+    pub name: String,
+    /// Short description (at most 2000 characters).
+    pub description: Option<String>,
+    /// What sort of actor this is.
+    pub kind: ActorKind,
+    /// ISO 3166-1 alpha-2 code, where one applies.
+    pub country: Option<String>,
+    /// Wikidata item id such as `Q858`; unique across actors.
+    pub wikidata_qid: Option<String>,
+    /// Other names the actor is known by (at most 50).
+    #[graphql(default)]
+    pub aliases: Vec<String>,
+}
+
+impl From<ActorInput> for DomainActorInput {
+    fn from(input: ActorInput) -> Self {
+        Self {
+            name: input.name,
+            description: input.description,
+            kind: input.kind,
+            country: input.country,
+            wikidata_qid: input.wikidata_qid,
+            aliases: input.aliases,
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct ActorMutation;
+
+#[Object]
+impl ActorMutation {
+    /// Records a new actor.
+    async fn create_actor(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The actor.")] input: ActorInput,
+    ) -> Result<Actor> {
+        ctx.require_principal()?;
+        Ok(Actor(actor_store::create_actor(ctx.db(), ActorId::generate(), input.into()).await?))
+    }
+
+    /// Replaces an actor's description; `expectedVersion` is the version you read (CONFLICT if stale).
+    async fn update_actor(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global id of the Actor.")] id: ID,
+        #[graphql(desc = "The version the change is based on.")] expected_version: i32,
+        #[graphql(desc = "The new description of the actor.")] input: ActorInput,
+    ) -> Result<Actor> {
+        ctx.require_principal()?;
+        let id = ids::decode::<ActorId>(&id, "id")?;
+        Ok(Actor(actor_store::update_actor(ctx.db(), id, expected_version, input.into()).await?))
+    }
+}

@@ -1,0 +1,98 @@
+//! Reading facts: the public list, one fact, and for reviewers the review queue and the
+//! differences between two versions.
+use async_graphql::{Context, Object, ID};
+
+use super::input::{FactFilterInput, FactOrderInput};
+use super::list::{fact_connection, fact_connection_in};
+use crate::domain::fact::history::{diff_snapshots, revisions_of};
+use crate::domain::fact::query::{FactOrder, FactOrderField, Visibility};
+use crate::domain::fact::workflow::find_fact;
+use crate::domain::ids::FactId;
+use crate::domain::DomainError;
+use crate::graphql::context::{ContextExt, Required};
+use crate::graphql::error::Result;
+use crate::graphql::graph::{visible_fact, Fact, FactConnection, FieldChange};
+use crate::graphql::ids;
+
+#[derive(Default)]
+pub struct FactQuery;
+
+#[Object]
+impl FactQuery {
+    /// Facts matching `filter`, sorted by `orderBy` (default: occurred, newest first), as a Relay
+    /// connection. `first`/`last` default to 20 and may not exceed 100.
+    #[graphql(
+        complexity = "crate::graphql::fact::list::fact_page_cost(filter.as_ref(), first, last, child_complexity)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    async fn facts(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to include.")] filter: Option<FactFilterInput>,
+        #[graphql(desc = "How to sort.")] order_by: Option<FactOrderInput>,
+        #[graphql(desc = "Page size from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
+    ) -> Result<FactConnection> {
+        Ok(fact_connection(ctx, filter, order_by, first, after, last, before, |_| {}).await?.into())
+    }
+
+    /// One fact by its global id; null when it does not exist or is not visible to the caller.
+    async fn fact(&self, ctx: &Context<'_>, #[graphql(desc = "Global id of a Fact.")] id: ID) -> Result<Option<Fact>> {
+        let id = ids::decode_uuid(&id, ids::FACT, "id")?;
+        visible_fact(ctx, Some(id)).await
+    }
+}
+
+#[derive(Default)]
+pub struct ReviewQuery;
+
+#[Object]
+impl ReviewQuery {
+    /// Reviewers and admins: facts waiting for review, oldest first. Each fact's
+    /// `changesSinceLastReview` shows what to look at.
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
+    async fn review_queue(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Further restrictions.")] filter: Option<FactFilterInput>,
+        #[graphql(desc = "Page size from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
+    ) -> Result<FactConnection> {
+        ctx.require_role(Required::Reviewer, "only reviewers and admins see the review queue")?;
+        let order = FactOrder { field: FactOrderField::UpdatedAt, ascending: true };
+        Ok(fact_connection_in(ctx, Visibility::InReview, filter, order, first, after, last, before).await?.into())
+    }
+
+    /// Reviewers, admins and the fact's author: the fields that differ between two versions.
+    async fn revision_diff(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global id of the Fact.")] fact: ID,
+        #[graphql(desc = "The earlier version.")] from_version: i32,
+        #[graphql(desc = "The later version.")] to_version: i32,
+    ) -> Result<Vec<FieldChange>> {
+        let principal = ctx.require_principal()?;
+        let id = ids::decode::<FactId>(&fact, "fact")?;
+        let current = find_fact(ctx.db(), principal, id).await?;
+        let id = id.0;
+        if !(principal.can_review() || principal.user_id == current.created_by) {
+            return Err(DomainError::Forbidden("only reviewers, admins and the author see diffs".into()).into());
+        }
+        let revisions = revisions_of(ctx.db(), id).await?;
+        let snapshot_at = |version: i32, field: &str| {
+            revisions
+                .iter()
+                .rev()
+                .find(|r| r.fact_version == version)
+                .map(|r| r.snapshot.clone())
+                .ok_or_else(|| DomainError::invalid(field, format!("the fact has no version {version}")))
+        };
+        let before = snapshot_at(from_version, "fromVersion")?;
+        let after = snapshot_at(to_version, "toVersion")?;
+        Ok(diff_snapshots(Some(&before), &after).into_iter().map(FieldChange::from).collect())
+    }
+}

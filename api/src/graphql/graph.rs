@@ -1,0 +1,511 @@
+//! The object types of the public graph: a fact with its parts (participants, qualifiers,
+//! citations, revisions), actors and sources. They live together because they reference one
+//! another (a fact names actors and cites sources; an actor and a source list facts): in
+//! separate modules they would import each other. Related records come from the request's
+//! DataLoaders; lists of facts from `fact::list`.
+use std::collections::HashSet;
+
+use async_graphql::{Context, Object, SimpleObject, ID};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use entity::enums::{ActorKind, Attribution, DatePrecision, FactStatus, Modality, ParticipantRole, SourceKind};
+use entity::{actor, citation, fact, fact_participant, fact_qualifier, source};
+
+use super::connection::{Connection, ListNode};
+use super::context::ContextExt;
+use super::error::{loader_error, Result};
+use super::fact::input::{FactFilterInput, FactOrderInput};
+use super::fact::list::{fact_connection, FactPage};
+use super::ids;
+use super::kind::FactKind;
+use crate::domain::fact::history::{changes_since_last_review, revisions_of, FieldChange as DomainFieldChange};
+use crate::domain::fact::workflow::can_read;
+use crate::domain::ids::{ActorId, FactId, SourceId};
+use crate::domain::DomainError;
+
+/// A page of facts.
+pub type FactConnection = Connection<Fact>;
+
+impl From<FactPage> for FactConnection {
+    fn from(read: FactPage) -> Self {
+        let order = read.order;
+        Connection::new(read.page, |f| order.cursor_of(f), Fact, read.total)
+    }
+}
+
+impl ListNode for Fact {
+    const NAME: &'static str = "Fact";
+}
+
+/// A date known to a stated precision.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct FuzzyDate {
+    /// The first day of the period the date denotes (e.g. 2025-02-01 for February 2025).
+    pub date: NaiveDate,
+    /// How exactly the date is known.
+    pub precision: DatePrecision,
+    /// The date as it should be shown: `12 February 2025`, `February 2025` or `2025`.
+    pub text: String,
+}
+
+impl FuzzyDate {
+    pub fn new(date: NaiveDate, precision: DatePrecision) -> Self {
+        let text = match precision {
+            DatePrecision::Day => format!("{} {}", date.day(), date.format("%B %Y")),
+            DatePrecision::Month => date.format("%B %Y").to_string(),
+            DatePrecision::Year => date.year().to_string(),
+        };
+        Self { date, precision, text }
+    }
+}
+
+#[derive(Clone)]
+pub struct Fact(pub fact::Model);
+
+/// A sourced statement about international relations, with its full provenance.
+#[Object]
+impl Fact {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        ids::global(FactId(self.0.id))
+    }
+    /// The kind of fact, from the controlled vocabulary.
+    async fn kind(&self, ctx: &Context<'_>) -> Result<FactKind> {
+        let model = ctx.loaders().kinds.load_one(self.0.kind_key.clone()).await.map_err(loader_error)?;
+        model
+            .map(|model| FactKind { model })
+            .ok_or_else(|| DomainError::Internal(format!("fact kind {} missing", self.0.kind_key)).into())
+    }
+    /// A neutral one-sentence summary.
+    async fn summary(&self) -> &str {
+        &self.0.summary
+    }
+    /// Whether the fact records an event, a statement, an intention, a conditional offer or a denial.
+    async fn modality(&self) -> Modality {
+        self.0.modality
+    }
+    /// When it happened.
+    async fn occurred(&self) -> FuzzyDate {
+        FuzzyDate::new(self.0.occurred_on, self.0.occurred_precision)
+    }
+    /// When it ended, for facts that span a period.
+    async fn occurred_until(&self) -> Option<FuzzyDate> {
+        self.0.occurred_until.map(|date| FuzzyDate::new(date, self.0.occurred_precision))
+    }
+    /// ISO 3166-1 alpha-2 code of the country where it happened, if one applies.
+    async fn country(&self) -> Option<&str> {
+        self.0.country.as_deref()
+    }
+    /// Workflow status. The public sees PUBLISHED, RETRACTED and SUPERSEDED facts only.
+    async fn status(&self) -> FactStatus {
+        self.0.status
+    }
+    /// Incremented by every change; writes must name the version they read.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// When the fact was first published.
+    async fn published_at(&self) -> Option<DateTime<Utc>> {
+        self.0.published_at
+    }
+    /// When the fact was retracted, if it was.
+    async fn retracted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.retracted_at
+    }
+    /// Why the fact was retracted.
+    async fn retraction_reason(&self) -> Option<&str> {
+        self.0.retraction_reason.as_deref()
+    }
+    /// When the fact was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When the fact last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// The actors involved, each with their role and the title they held at the time.
+    async fn participants(&self, ctx: &Context<'_>) -> Result<Vec<Participant>> {
+        let rows = ctx.loaders().participants.load_one(self.0.id).await.map_err(loader_error)?;
+        Ok(rows.unwrap_or_default().into_iter().map(Participant).collect())
+    }
+    /// Key/value details such as `condition` or `facility`.
+    async fn qualifiers(&self, ctx: &Context<'_>) -> Result<Vec<Qualifier>> {
+        let rows = ctx.loaders().qualifiers.load_one(self.0.id).await.map_err(loader_error)?;
+        Ok(rows.unwrap_or_default().into_iter().map(Qualifier::from).collect())
+    }
+    /// The quotes that source the fact, each tied to a source document.
+    async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
+        let rows = ctx.loaders().citations.load_one(self.0.id).await.map_err(loader_error)?;
+        Ok(rows.unwrap_or_default().into_iter().map(Citation).collect())
+    }
+    /// How many distinct outlets published the sources cited (a rough measure of corroboration).
+    async fn outlet_count(&self, ctx: &Context<'_>) -> Result<i32> {
+        let loaders = ctx.loaders();
+        let citations = loaders.citations.load_one(self.0.id).await.map_err(loader_error)?.unwrap_or_default();
+        let source_ids: Vec<_> = citations.iter().map(|c| c.source_id).collect();
+        let sources = loaders.sources.load_many(source_ids).await.map_err(loader_error)?;
+        let outlets: HashSet<_> = sources.values().filter_map(|s| s.outlet_id).collect();
+        Ok(outlets.len() as i32)
+    }
+    /// The published fact this one corrects, if it is a correction.
+    async fn supersedes(&self, ctx: &Context<'_>) -> Result<Option<Fact>> {
+        visible_fact(ctx, self.0.supersedes_id).await
+    }
+    /// Every change and workflow step of this fact, oldest first. The public sees actions and
+    /// times; the author, reviewers and admins also see comments.
+    async fn history(&self, ctx: &Context<'_>) -> Result<Vec<Revision>> {
+        let db = ctx.db();
+        let staff = ctx.principal().is_some_and(|p| p.can_review() || p.user_id == self.0.created_by);
+        // Numbered among this fact's revisions, every one of which whoever sees the fact sees.
+        let revisions = revisions_of(db, self.0.id).await?;
+        Ok(revisions.into_iter().zip(1..).map(|(model, number)| Revision { model, number, staff }).collect())
+    }
+    /// For the author, reviewers and admins: what changed since a reviewer last decided on this
+    /// fact (everything, if none has). Null for everyone else.
+    async fn changes_since_last_review(&self, ctx: &Context<'_>) -> Result<Option<Vec<FieldChange>>> {
+        let allowed = ctx.principal().is_some_and(|p| p.can_review() || p.user_id == self.0.created_by);
+        if !allowed {
+            return Ok(None);
+        }
+        let db = ctx.db();
+        Ok(Some(changes_since_last_review(db, self.0.id).await?.into_iter().map(FieldChange::from).collect()))
+    }
+    /// The correction that replaced this fact, if it was superseded.
+    async fn superseded_by(&self, ctx: &Context<'_>) -> Result<Option<Fact>> {
+        visible_fact(ctx, self.0.superseded_by_id).await
+    }
+}
+
+/// Loads a linked fact when the caller may see it.
+pub async fn visible_fact(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> Result<Option<Fact>> {
+    let Some(id) = id else { return Ok(None) };
+    let found = ctx.loaders().facts.load_one(id).await.map_err(loader_error)?;
+    Ok(found.filter(|f| can_read(ctx.principal(), f)).map(Fact))
+}
+
+/// One entry of a fact's history.
+pub struct Revision {
+    model: entity::revision::Model,
+    number: i64,
+    staff: bool,
+}
+
+/// A revision: a full snapshot of a fact after one change or workflow step.
+#[Object]
+impl Revision {
+    /// The fact's version after this step.
+    async fn version(&self) -> i32 {
+        self.model.fact_version
+    }
+    /// What happened: CREATED, UPDATED, SUBMITTED, APPROVED, CHANGES_REQUESTED, REJECTED,
+    /// RETRACTED, SUPERSEDED or DELETED.
+    async fn action(&self) -> &str {
+        &self.model.action
+    }
+    /// When it happened.
+    async fn at(&self) -> DateTime<Utc> {
+        self.model.created_at
+    }
+    /// The reviewer's or editor's comment (author, reviewers and admins only).
+    async fn comment(&self) -> Option<&str> {
+        self.model.comment.as_deref().filter(|_| self.staff)
+    }
+    /// This revision's number among the fact's own revisions: 1 for the first, then 2, 3 and so
+    /// on without gaps, as everyone who sees the fact sees all of its revisions. It counts this
+    /// fact's steps only, so it says nothing about other facts (their position in the log, which
+    /// chains every fact's revisions, published or not, is not exposed; `Query.historyHead`
+    /// publishes the log's length and newest hash).
+    async fn sequence(&self) -> i64 {
+        self.number
+    }
+    /// SHA-256 of the previous revision's hash and this revision's canonical content.
+    async fn hash(&self) -> &str {
+        &self.model.hash
+    }
+}
+
+/// A field that differs between two revisions of a fact.
+#[derive(SimpleObject)]
+pub struct FieldChange {
+    /// The field (e.g. `summary`, `citations`).
+    pub field: String,
+    /// Its value before, as JSON; null when absent.
+    pub before: Option<String>,
+    /// Its value after, as JSON; null when absent.
+    pub after: Option<String>,
+}
+
+impl From<DomainFieldChange> for FieldChange {
+    fn from(change: DomainFieldChange) -> Self {
+        Self { field: change.field, before: change.before, after: change.after }
+    }
+}
+
+pub struct Participant(fact_participant::Model);
+
+/// An actor's part in a fact.
+#[Object]
+impl Participant {
+    /// The actor.
+    async fn actor(&self, ctx: &Context<'_>) -> Result<Actor> {
+        load_actor(ctx, self.0.actor_id).await
+    }
+    /// What part the actor plays.
+    async fn role(&self) -> ParticipantRole {
+        self.0.role
+    }
+    /// The title the actor held at the time, e.g. "Defence Minister".
+    async fn title(&self) -> Option<&str> {
+        self.0.title.as_deref()
+    }
+}
+
+/// A key/value detail of a fact, e.g. `condition` = "provided it serves the Arab nation's interests".
+#[derive(SimpleObject)]
+pub struct Qualifier {
+    /// The qualifier key, one the fact's kind allows.
+    pub key: String,
+    /// The value.
+    pub value: String,
+}
+
+impl From<fact_qualifier::Model> for Qualifier {
+    fn from(model: fact_qualifier::Model) -> Self {
+        Self { key: model.key, value: model.value }
+    }
+}
+
+pub struct Citation(citation::Model);
+
+/// A verbatim quote linking a fact to the source it came from.
+#[Object]
+impl Citation {
+    /// The source document.
+    async fn source(&self, ctx: &Context<'_>) -> Result<Source> {
+        ctx.loaders()
+            .sources
+            .load_one(self.0.source_id)
+            .await
+            .map_err(loader_error)?
+            .map(Source)
+            .ok_or_else(|| DomainError::Internal(format!("source {} missing", self.0.source_id)).into())
+    }
+    /// The quote, exactly as it appears in the source.
+    async fn quote(&self) -> &str {
+        &self.0.quote
+    }
+    /// Whether the source states it directly or relays another's statement.
+    async fn attribution(&self) -> Attribution {
+        self.0.attribution
+    }
+    /// Whose words these are (the Kremlin, the defence minister), when not the source's own.
+    async fn attributed_to(&self, ctx: &Context<'_>) -> Result<Option<Actor>> {
+        load_optional_actor(ctx, self.0.attributed_to_id).await
+    }
+    /// For relayed statements: the publication or body the source relays (e.g. The Washington Post).
+    async fn relayed_from(&self, ctx: &Context<'_>) -> Result<Option<Actor>> {
+        load_optional_actor(ctx, self.0.relayed_from_id).await
+    }
+    /// Whether the quote was found verbatim in the source's stored snapshot (after normalizing
+    /// white space, quote marks and dashes). False when the source has no snapshot.
+    async fn verified(&self) -> bool {
+        self.0.verified
+    }
+    /// Offset of the quote in the snapshot, in characters, when verified.
+    async fn snapshot_start(&self) -> Option<i32> {
+        self.0.quote_start
+    }
+    /// End offset (exclusive) of the quote in the snapshot, in characters, when verified.
+    async fn snapshot_end(&self) -> Option<i32> {
+        self.0.quote_end
+    }
+}
+
+#[derive(Clone)]
+pub struct Actor(pub actor::Model);
+
+/// A state, person, organization, government body, armed group, international organization or media outlet.
+#[Object]
+impl Actor {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        ids::global(ActorId(self.0.id))
+    }
+    /// Name as usually written in English.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Short description.
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    /// What sort of actor this is.
+    async fn kind(&self) -> ActorKind {
+        self.0.kind
+    }
+    /// ISO 3166-1 alpha-2 code of the actor's country, where one applies.
+    async fn country(&self) -> Option<&str> {
+        self.0.country.as_deref()
+    }
+    /// Wikidata item id (`Q` followed by digits), when known.
+    async fn wikidata_qid(&self) -> Option<&str> {
+        self.0.wikidata_qid.as_deref()
+    }
+    /// Incremented by every change; `updateActor` must name the version it read.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// Other names the actor is known by (lookup by name also matches these).
+    async fn aliases(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+        Ok(ctx.loaders().aliases.load_one(self.0.id).await.map_err(loader_error)?.unwrap_or_default())
+    }
+    /// Facts this actor takes part in, as a connection (same arguments as `Query.facts`).
+    #[graphql(
+        complexity = "crate::graphql::fact::list::fact_page_cost(filter.as_ref(), first, last, child_complexity)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    async fn facts(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Further restrictions.")] filter: Option<FactFilterInput>,
+        #[graphql(desc = "How to sort.")] order_by: Option<FactOrderInput>,
+        #[graphql(desc = "Page size from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
+    ) -> Result<FactConnection> {
+        let id = self.0.id;
+        let read = fact_connection(ctx, filter, order_by, first, after, last, before, |f| f.all_of.push(ActorId(id)));
+        Ok(read.await?.into())
+    }
+}
+
+impl ListNode for Actor {
+    const NAME: &'static str = "Actor";
+}
+
+/// A page of actors.
+pub type ActorConnection = Connection<Actor>;
+
+/// The actor a stored row names; a missing one is an internal error (a foreign key guards it).
+pub async fn load_actor(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Actor> {
+    ctx.loaders()
+        .actors
+        .load_one(id)
+        .await
+        .map_err(loader_error)?
+        .map(Actor)
+        .ok_or_else(|| DomainError::Internal(format!("actor {id} missing")).into())
+}
+
+/// `load_actor` for an optional reference.
+pub async fn load_optional_actor(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> Result<Option<Actor>> {
+    match id {
+        Some(id) => load_actor(ctx, id).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+#[derive(Clone)]
+pub struct Source(pub source::Model);
+
+impl ListNode for Source {
+    const NAME: &'static str = "Source";
+}
+
+/// A page of sources.
+pub type SourceConnection = Connection<Source>;
+
+/// Whether the caller sees only the sources public facts cite: anyone not signed in. Every
+/// account (editor, reviewer, admin) sees all of them, as editors must find sources to cite.
+pub fn public_only(ctx: &Context<'_>) -> bool {
+    ctx.principal().is_none()
+}
+
+/// Loads a source when the caller may see it.
+pub async fn visible_source(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Option<Source>> {
+    let loaders = ctx.loaders();
+    let found =
+        if public_only(ctx) { loaders.public_sources.load_one(id).await } else { loaders.sources.load_one(id).await };
+    Ok(found.map_err(loader_error)?.map(Source))
+}
+
+/// One document (article, statement, transcript, interview, report), shared by every fact citing
+/// it. The public sees a source once a published (or retracted or superseded) fact cites it.
+#[Object]
+impl Source {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        ids::global(SourceId(self.0.id))
+    }
+    /// Canonical URL: lower-case host, no fragment, no `utm_*` parameters.
+    async fn url(&self) -> &str {
+        &self.0.canonical_url
+    }
+    /// Title of the document.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// What sort of document it is.
+    async fn kind(&self) -> SourceKind {
+        self.0.kind
+    }
+    /// The outlet that published it.
+    async fn outlet(&self, ctx: &Context<'_>) -> Result<Option<Actor>> {
+        load_optional_actor(ctx, self.0.outlet_id).await
+    }
+    /// When it was published, to the precision the document itself establishes.
+    async fn published(&self) -> Option<FuzzyDate> {
+        match (self.0.published_on, self.0.published_precision) {
+            (Some(date), Some(precision)) => Some(FuzzyDate::new(date, precision)),
+            _ => None,
+        }
+    }
+    /// When an editor retrieved it.
+    async fn retrieved_at(&self) -> DateTime<Utc> {
+        self.0.retrieved_at
+    }
+    /// Language (BCP 47 tag such as `en`).
+    async fn language(&self) -> Option<&str> {
+        self.0.language.as_deref()
+    }
+    /// Address of an archived copy.
+    async fn archive_url(&self) -> Option<&str> {
+        self.0.archive_url.as_deref()
+    }
+    /// Whether a text snapshot is stored (quotes are verified against it).
+    async fn has_snapshot(&self) -> bool {
+        self.0.snapshot.is_some()
+    }
+    /// The stored text snapshot of the document. It may be long (up to 500,000 characters), so
+    /// it weighs `LARGE_TEXT_COST` in a query's complexity and counts in full against the
+    /// answer's size limit.
+    #[graphql(complexity = "crate::graphql::cost::LARGE_TEXT_COST")]
+    async fn snapshot(&self) -> Option<&str> {
+        self.0.snapshot.as_deref()
+    }
+    /// SHA-256 (hex) of the snapshot, to check a copy against.
+    async fn snapshot_sha256(&self) -> Option<&str> {
+        self.0.snapshot_sha256.as_deref()
+    }
+    /// Facts citing this source, as a connection (same arguments as `Query.facts`).
+    #[graphql(
+        complexity = "crate::graphql::fact::list::fact_page_cost(filter.as_ref(), first, last, child_complexity)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    async fn facts(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Further restrictions.")] filter: Option<FactFilterInput>,
+        #[graphql(desc = "How to sort.")] order_by: Option<FactOrderInput>,
+        #[graphql(desc = "Page size from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
+    ) -> Result<FactConnection> {
+        let id = self.0.id;
+        let read =
+            fact_connection(ctx, filter, order_by, first, after, last, before, |f| f.sources = vec![SourceId(id)]);
+        Ok(read.await?.into())
+    }
+}
