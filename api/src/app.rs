@@ -7,8 +7,8 @@ use anyhow::Context as _;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
-use crate::auth::tokens::{ExternalProvider, TokenService, MIN_SECRET_BYTES};
-use crate::config::{AuthConfig, DatabaseConfig, ServeConfig};
+use crate::auth::tokens::{ExternalProvider, TokenService};
+use crate::config::{AuthConfig, DatabaseConfig, ServeConfig, MIN_SECRET_BYTES};
 use crate::db::{self, StatementCounter};
 use crate::demo::{load_demo, DemoReport};
 use crate::graphql::{build_schema_with, ChancerySchemaBuilder, QueryLimits, SchemaServices};
@@ -83,10 +83,6 @@ pub async fn build_with(
 /// database file (mode 0600) so tokens survive restarts. Postgres deployments must configure it.
 fn token_secret(auth: &AuthConfig, database_url: &str) -> anyhow::Result<Vec<u8>> {
     if let Some(secret) = &auth.jwt_secret {
-        anyhow::ensure!(
-            secret.len() >= MIN_SECRET_BYTES,
-            "CHANCERY_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes"
-        );
         return Ok(secret.as_bytes().to_vec());
     }
     let Some(db_file) = crate::db::sqlite_file(database_url) else {

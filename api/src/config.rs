@@ -305,6 +305,36 @@ impl Default for CostLimits {
     }
 }
 
+/// The shortest secret that may sign access tokens, in bytes.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// A secret that signs access tokens: at least `MIN_SECRET_BYTES` bytes, never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct JwtSecret(String);
+
+impl JwtSecret {
+    pub fn as_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl std::fmt::Debug for JwtSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JwtSecret(…)")
+    }
+}
+
+impl std::str::FromStr for JwtSecret {
+    type Err = String;
+
+    fn from_str(secret: &str) -> Result<Self, Self::Err> {
+        if secret.len() < MIN_SECRET_BYTES {
+            return Err(format!("the token secret must be at least {MIN_SECRET_BYTES} bytes"));
+        }
+        Ok(Self(secret.to_owned()))
+    }
+}
+
 /// Origins allowed to call the API from a browser, parsed from a comma-separated list.
 #[derive(Debug, Clone, Default)]
 pub struct AllowedOrigins(pub Vec<axum::http::HeaderValue>);
@@ -397,7 +427,7 @@ pub struct AuthConfig {
     /// Secret that signs access tokens (at least 32 bytes). Required on Postgres; on the
     /// embedded default one is generated and kept beside the database file.
     #[arg(long = "jwt-secret", env = "CHANCERY_JWT_SECRET", hide_env_values = true)]
-    pub jwt_secret: Option<String>,
+    pub jwt_secret: Option<JwtSecret>,
     /// Lifetime of an access token, in seconds.
     #[arg(long = "token-ttl-secs", env = "CHANCERY_TOKEN_TTL_SECS", default_value_t = DEFAULT_TOKEN_TTL_SECS)]
     pub token_ttl_secs: i64,
@@ -520,6 +550,16 @@ mod tests {
         for bad in ["not an origin", "ftp://files.example", "https://app.example/path"] {
             assert!(bad.parse::<AllowedOrigins>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_token_secret_shorter_than_32_bytes_is_refused_and_never_printed() {
+        for short in ["", "short", &"x".repeat(31)] {
+            let error = short.parse::<JwtSecret>().unwrap_err();
+            assert!(error.contains("32"), "{error}");
+        }
+        let secret: JwtSecret = "s".repeat(32).parse().unwrap();
+        assert!(!format!("{secret:?}").contains("sss"));
     }
 
     #[test]

@@ -23,7 +23,7 @@ use crate::domain::actor::{store as actor_store, ActorInput};
 use crate::domain::fact::{
     store as fact_store, CitationInput, FactAction, FactInput, NewFact, ParticipantInput, QualifierInput,
 };
-use crate::domain::ids::{ActorId, Decoded, FactId, SourceId, UserId};
+use crate::domain::ids::{ActorId, Decoded, FactId, SourceId};
 use crate::domain::source::{store as source_store, SourceInput};
 use crate::domain::urls::canonicalize_url;
 use crate::domain::{DomainError, DomainResult, Violations};
@@ -214,7 +214,7 @@ async fn ensure_source<C: ConnectionTrait + TransactionTrait>(
         snapshot: Some(ARTICLE.to_owned()),
     };
     let id = SourceId(demo_uuid(&format!("source:{}", record.url)));
-    let by = UserId(editor.user_id);
+    let by = editor.user_id;
     let created = source_store::create_source(db, id, input, Violations::new(), by, None).await?;
     report.sources_created += 1;
     Ok(SourceId(created.id))

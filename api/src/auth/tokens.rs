@@ -16,7 +16,7 @@ pub const TOKEN_TYPE: &str = "at+jwt";
 /// Longest token accepted: anything larger is refused before it is parsed.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
 pub const MAX_LEEWAY_SECS: u64 = 30;
-pub const MIN_SECRET_BYTES: usize = 32;
+pub use crate::config::MIN_SECRET_BYTES;
 
 /// The claims of a token this server issues.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -48,6 +48,13 @@ typed_id!(
     UserId
 );
 
+/// Rows store who did what as plain UUIDs; a principal compares with them directly.
+impl PartialEq<Uuid> for UserId {
+    fn eq(&self, other: &Uuid) -> bool {
+        self.0 == *other
+    }
+}
+
 /// An id inside an input, as the edge decoded it. `Unreadable` stands for one that was
 /// malformed or named another type: the edge has already reported it, at its field path, in the
 /// `Violations` it hands to validation, so the rules neither look it up nor report it twice.

@@ -65,12 +65,7 @@ pub struct Viewer {
 
 impl From<&Principal> for Viewer {
     fn from(p: &Principal) -> Self {
-        Self {
-            id: ids::global(UserId(p.user_id)),
-            email: p.email.clone(),
-            display_name: p.display_name.clone(),
-            role: p.role,
-        }
+        Self { id: ids::global(p.user_id), email: p.email.clone(), display_name: p.display_name.clone(), role: p.role }
     }
 }
 
@@ -179,7 +174,7 @@ impl AuthMutation {
     ) -> Result<User> {
         ctx.require_role(Required::Admin, MANAGE_ACCOUNTS)?;
         let id = ids::decode::<UserId>(&id, "id")?;
-        Ok(User(users::set_role(ctx.db(), id.0, role).await?))
+        Ok(User(users::set_role(ctx.db(), id, role).await?))
     }
 
     /// Admin: deactivates an account and revokes every token issued to it.
@@ -190,6 +185,6 @@ impl AuthMutation {
     ) -> Result<User> {
         ctx.require_role(Required::Admin, MANAGE_ACCOUNTS)?;
         let id = ids::decode::<UserId>(&id, "id")?;
-        Ok(User(users::deactivate(ctx.db(), id.0).await?))
+        Ok(User(users::deactivate(ctx.db(), id).await?))
     }
 }

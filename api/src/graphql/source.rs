@@ -5,7 +5,7 @@ use async_graphql::{Context, InputObject, Object, ID};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::{DatePrecision, SourceKind};
 
-use crate::domain::ids::{ActorId, SourceId, UserId};
+use crate::domain::ids::{ActorId, SourceId};
 use crate::domain::source::query::{cursor_of, list_sources, source_by_url, SourceFilter};
 use crate::domain::source::{store as source_store, SourceInput as DomainSourceInput};
 use crate::domain::Violations;
@@ -134,7 +134,7 @@ impl SourceMutation {
         let principal = ctx.require_principal()?;
         let (input, reported) = input.into_domain();
         let key = idempotency_key_for(principal, "createSource", idempotency_key, &input)?;
-        let (id, by) = (SourceId::generate(), UserId(principal.user_id));
+        let (id, by) = (SourceId::generate(), principal.user_id);
         Ok(Source(source_store::create_source(ctx.db(), id, input, reported, by, key).await?))
     }
 }

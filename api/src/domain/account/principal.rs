@@ -2,16 +2,17 @@
 //! of the account (active, token version); external users get an account on first sight.
 use entity::enums::UserRole;
 use entity::user;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-use uuid::Uuid;
+use sea_orm::{ConnectionTrait, EntityTrait};
 
+use super::store::{upsert_external_user, EXTERNAL_ACCOUNT_DOMAIN};
 use crate::auth::tokens::{external_user_key, ExternalIdentity, TokenSubject};
-use crate::domain::{now, DomainError, DomainResult};
+use crate::domain::ids::UserId;
+use crate::domain::{DomainError, DomainResult};
 
 /// An authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
-    pub user_id: Uuid,
+    pub user_id: UserId,
     pub role: UserRole,
     pub display_name: String,
     pub email: String,
@@ -28,7 +29,7 @@ impl Principal {
 
     /// The principal an account acts as (the caller has established who it is).
     pub fn of(user: user::Model) -> Self {
-        Self { user_id: user.id, role: user.role, display_name: user.display_name, email: user.email }
+        Self { user_id: UserId(user.id), role: user.role, display_name: user.display_name, email: user.email }
     }
 }
 
@@ -50,10 +51,6 @@ pub async fn principal_of<C: ConnectionTrait>(db: &C, subject: TokenSubject) -> 
         }
     }
 }
-
-/// The domain of the accounts that stand for external users. No password account may use it
-/// (`users::create_user` refuses it), so an external token can never act as a local account.
-pub const EXTERNAL_ACCOUNT_DOMAIN: &str = "external.invalid";
 
 /// The name an external user is shown by: the `name` claim; else an email the provider verified;
 /// else the claimed email marked as unverified (anyone may claim any address at some providers,
@@ -82,33 +79,9 @@ async fn external_principal<C: ConnectionTrait>(
     let key = hex::encode(external_user_key(issuer, subject));
     let account = format!("{key}@{EXTERNAL_ACCOUNT_DOMAIN}");
     let display_name = external_display_name(claimed, subject);
-    let existing = user::Entity::find().filter(user::Column::Email.eq(account.clone())).one(db).await?;
-    let user = match existing {
-        Some(user) if !user.active => return Err(DomainError::Unauthenticated),
-        Some(user) if user.role == role && user.display_name == display_name => user,
-        Some(user) => {
-            let mut active: user::ActiveModel = user.into();
-            active.role = Set(role);
-            active.display_name = Set(display_name);
-            active.updated_at = Set(now());
-            active.update(db).await?
-        }
-        None => {
-            let at = now();
-            user::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                email: Set(account),
-                display_name: Set(display_name),
-                role: Set(role),
-                password_hash: Set("!external".into()),
-                active: Set(true),
-                token_version: Set(0),
-                created_at: Set(at),
-                updated_at: Set(at),
-            }
-            .insert(db)
-            .await?
-        }
-    };
+    let user = upsert_external_user(db, &account, &display_name, role).await?;
+    if !user.active {
+        return Err(DomainError::Unauthenticated);
+    }
     Ok(Principal::of(user))
 }

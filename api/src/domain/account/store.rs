@@ -7,9 +7,13 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, 
 use uuid::Uuid;
 use validator::ValidateEmail;
 
-use super::principal::EXTERNAL_ACCOUNT_DOMAIN;
 use crate::auth::passwords::hash_password;
+use crate::domain::ids::UserId;
 use crate::domain::{now, DomainError, DomainResult, Violations};
+
+/// The domain of the accounts that stand for external users. No password account may use it
+/// (`create_user` refuses it), so an external token can never act as a local account.
+pub const EXTERNAL_ACCOUNT_DOMAIN: &str = "external.invalid";
 
 pub const MIN_PASSWORD_CHARS: usize = 12;
 pub const MAX_PASSWORD_BYTES: usize = 1024;
@@ -74,27 +78,64 @@ async fn find<C: ConnectionTrait>(db: &C, id: Uuid) -> DomainResult<user::Model>
 }
 
 /// Changes a role; existing tokens are revoked so the new role applies at once everywhere.
-pub async fn set_role<C: ConnectionTrait>(db: &C, id: Uuid, role: UserRole) -> DomainResult<user::Model> {
+pub async fn set_role<C: ConnectionTrait>(db: &C, id: UserId, role: UserRole) -> DomainResult<user::Model> {
     revise(db, id, |q| q.col_expr(user::Column::Role, Expr::val(role.as_str()))).await
 }
 
 /// Deactivates an account and revokes every token issued to it.
-pub async fn deactivate<C: ConnectionTrait>(db: &C, id: Uuid) -> DomainResult<user::Model> {
+pub async fn deactivate<C: ConnectionTrait>(db: &C, id: UserId) -> DomainResult<user::Model> {
     revise(db, id, |q| q.col_expr(user::Column::Active, Expr::val(false))).await
 }
 
 async fn revise<C: ConnectionTrait>(
     db: &C,
-    id: Uuid,
+    id: UserId,
     change: impl FnOnce(sea_orm::UpdateMany<user::Entity>) -> sea_orm::UpdateMany<user::Entity>,
 ) -> DomainResult<user::Model> {
     let update = user::Entity::update_many()
         .col_expr(user::Column::TokenVersion, Expr::col(user::Column::TokenVersion).add(1))
         .col_expr(user::Column::UpdatedAt, Expr::val(now()))
-        .filter(user::Column::Id.eq(id));
+        .filter(user::Column::Id.eq(id.0));
     let result = change(update).exec(db).await?;
     if result.rows_affected == 0 {
         return Err(DomainError::NotFound("user".into()));
     }
-    find(db, id).await
+    find(db, id.0).await
+}
+
+/// The account of an external user, created on first sight and kept in step with the role and
+/// display name the provider claims; a deactivated account is returned as it is, unchanged.
+pub async fn upsert_external_user<C: ConnectionTrait>(
+    db: &C,
+    account: &str,
+    display_name: &str,
+    role: UserRole,
+) -> DomainResult<user::Model> {
+    let existing = user::Entity::find().filter(user::Column::Email.eq(account)).one(db).await?;
+    Ok(match existing {
+        Some(user) if !user.active || (user.role == role && user.display_name == display_name) => user,
+        Some(user) => {
+            let mut active: user::ActiveModel = user.into();
+            active.role = Set(role);
+            active.display_name = Set(display_name.to_owned());
+            active.updated_at = Set(now());
+            active.update(db).await?
+        }
+        None => {
+            let at = now();
+            user::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                email: Set(account.to_owned()),
+                display_name: Set(display_name.to_owned()),
+                role: Set(role),
+                password_hash: Set("!external".into()),
+                active: Set(true),
+                token_version: Set(0),
+                created_at: Set(at),
+                updated_at: Set(at),
+            }
+            .insert(db)
+            .await?
+        }
+    })
 }

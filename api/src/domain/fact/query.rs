@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::db::search;
 use crate::domain::countries::is_country_code;
 use crate::domain::group_by_parent;
-use crate::domain::ids::{ActorId, SourceId};
+use crate::domain::ids::{ActorId, SourceId, UserId};
 use crate::domain::pagination::{finish_page, keyset, Cursor, Page, PageRequest};
 use crate::domain::{DomainError, DomainResult, Violations};
 
@@ -33,7 +33,7 @@ pub enum Visibility {
     /// The published record, including what was retracted or superseded.
     Public,
     /// One user's own facts, whatever their status.
-    OwnedBy(Uuid),
+    OwnedBy(UserId),
     /// Facts waiting for a reviewer.
     InReview,
 }
@@ -42,7 +42,7 @@ impl Visibility {
     fn condition(self) -> Condition {
         match self {
             Visibility::Public => Condition::all().add(fact::Column::Status.is_in(PUBLIC_STATUSES.iter().copied())),
-            Visibility::OwnedBy(user) => Condition::all().add(fact::Column::CreatedBy.eq(user)),
+            Visibility::OwnedBy(user) => Condition::all().add(fact::Column::CreatedBy.eq(user.0)),
             Visibility::InReview => Condition::all().add(fact::Column::Status.eq(FactStatus::InReview)),
         }
     }

@@ -76,7 +76,7 @@ async fn finish<C: ConnectionTrait>(
     comment: Option<String>,
 ) -> DomainResult<()> {
     refresh_search_document(txn, fact.id).await?;
-    append_revision(txn, fact, action.revision(), Some(principal.user_id), comment).await?;
+    append_revision(txn, fact, action.revision(), Some(principal.user_id.0), comment).await?;
     Ok(())
 }
 
@@ -93,8 +93,8 @@ fn fact_row(id: Uuid, input: &ValidFactInput, principal: &Principal, supersedes:
         country: Set(input.country.clone()),
         status: Set(Draft),
         version: Set(1),
-        created_by: Set(principal.user_id),
-        last_edited_by: Set(principal.user_id),
+        created_by: Set(principal.user_id.0),
+        last_edited_by: Set(principal.user_id.0),
         reviewed_by: Set(None),
         created_at: Set(at),
         updated_at: Set(at),
@@ -139,7 +139,7 @@ pub async fn create_fact<C: ConnectionTrait + TransactionTrait>(
     write_parts(&txn, id, &valid).await?;
     let created = fact::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| DomainError::NotFound("fact".into()))?;
     refresh_search_document(&txn, id).await?;
-    append_revision(&txn, &created, RevisionAction::Created, Some(principal.user_id), None).await?;
+    append_revision(&txn, &created, RevisionAction::Created, Some(principal.user_id.0), None).await?;
     if let Some(key) = &idempotency {
         key.complete(&txn, &id.to_string()).await?;
     }
@@ -177,7 +177,7 @@ pub async fn update_fact<C: ConnectionTrait + TransactionTrait>(
             .col_expr(fact::Column::OccurredPrecision, Expr::val(valid.occurred_precision.as_str()))
             .col_expr(fact::Column::OccurredUntil, Expr::val(valid.occurred_until))
             .col_expr(fact::Column::Country, Expr::val(valid.country.clone()))
-            .col_expr(fact::Column::LastEditedBy, Expr::val(principal.user_id))
+            .col_expr(fact::Column::LastEditedBy, Expr::val(principal.user_id.0))
     })
     .await?;
     write_parts(&txn, id, &valid).await?;
@@ -223,10 +223,10 @@ pub async fn take_step<C: ConnectionTrait + TransactionTrait>(
         let q = q.col_expr(fact::Column::Status, Expr::val(to.as_str()));
         match action {
             FactAction::Approve => q
-                .col_expr(fact::Column::ReviewedBy, Expr::val(principal.user_id))
+                .col_expr(fact::Column::ReviewedBy, Expr::val(principal.user_id.0))
                 .col_expr(fact::Column::PublishedAt, Expr::val(at)),
             FactAction::RequestChanges | FactAction::Reject => {
-                q.col_expr(fact::Column::ReviewedBy, Expr::val(principal.user_id))
+                q.col_expr(fact::Column::ReviewedBy, Expr::val(principal.user_id.0))
             }
             FactAction::Retract => q
                 .col_expr(fact::Column::RetractedAt, Expr::val(at))
@@ -256,7 +256,7 @@ async fn supersede<C: ConnectionTrait>(txn: &C, principal: &Principal, old_id: U
             .col_expr(fact::Column::SupersededById, Expr::val(new_id))
     })
     .await?;
-    append_revision(txn, &updated, RevisionAction::Superseded, Some(principal.user_id), None).await?;
+    append_revision(txn, &updated, RevisionAction::Superseded, Some(principal.user_id.0), None).await?;
     Ok(())
 }
 
@@ -272,7 +272,7 @@ pub async fn delete_draft<C: ConnectionTrait + TransactionTrait>(
     authorize(transition(current.status, FactAction::Delete)?, principal, &current)?;
     let txn = db.begin().await?;
     let last = guarded_update(&txn, &current, expected_version, |q| q).await?;
-    append_revision(&txn, &last, RevisionAction::Deleted, Some(principal.user_id), None).await?;
+    append_revision(&txn, &last, RevisionAction::Deleted, Some(principal.user_id.0), None).await?;
     fact::Entity::delete_by_id(id.0).exec(&txn).await?;
     txn.commit().await?;
     Ok(id)

@@ -233,7 +233,7 @@ impl TestApp {
         mut serve: ServeConfig,
         customize: impl FnOnce(chancery::graphql::ChancerySchemaBuilder) -> chancery::graphql::ChancerySchemaBuilder,
     ) -> Self {
-        serve.auth.jwt_secret.get_or_insert_with(|| TEST_JWT_SECRET.to_owned());
+        serve.auth.jwt_secret.get_or_insert_with(|| TEST_JWT_SECRET.parse().expect("the test secret is long enough"));
         let app = chancery::app::build_with(config, &serve, customize).await.expect("the application starts");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
