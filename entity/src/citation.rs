@@ -21,6 +21,14 @@ pub struct Model {
     pub quote_start: Option<i32>,
     pub quote_end: Option<i32>,
     pub position: i32,
+    pub status: CitationStatus,
+    /// Who proposed it for a published fact (drafts' citations have none).
+    pub proposed_by: Option<Uuid>,
+    /// The reviewer who approved or rejected the proposal, or withdrew the citation.
+    pub decided_by: Option<Uuid>,
+    /// Why it was rejected or withdrawn.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub status_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

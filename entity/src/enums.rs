@@ -143,3 +143,17 @@ stored_enum! {
         Relayed = "RELAYED",
     }
 }
+
+stored_enum! {
+    /// Where a citation stands in the evidence of its fact.
+    CitationStatus {
+        /// Part of the fact's evidence (public once the fact is).
+        Active = "ACTIVE",
+        /// Proposed for a published fact; waiting for a reviewer other than its proposer.
+        Pending = "PENDING",
+        /// A proposal a reviewer refused; never part of the evidence.
+        Rejected = "REJECTED",
+        /// Found wrong after it was published: kept, marked, with its reason, and not counted.
+        Withdrawn = "WITHDRAWN",
+    }
+}

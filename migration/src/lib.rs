@@ -9,6 +9,7 @@ mod m20261125_000002_fact_kind_vocabulary;
 mod m20261125_000003_search_and_history_guards;
 mod m20261126_000004_history_head_guard;
 mod m20261126_000005_shared_throttle;
+mod m20261126_000006_citation_review;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_search_and_history_guards::Migration),
             Box::new(m20261126_000004_history_head_guard::Migration),
             Box::new(m20261126_000005_shared_throttle::Migration),
+            Box::new(m20261126_000006_citation_review::Migration),
         ]
     }
 }

@@ -44,6 +44,10 @@ typed_id!(
     SourceId
 );
 typed_id!(
+    /// The id of a citation (a quote tying a fact to a source).
+    CitationId
+);
+typed_id!(
     /// The id of an account.
     UserId
 );

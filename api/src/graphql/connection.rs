@@ -8,6 +8,7 @@ use async_graphql::{Context, Object, OutputType, SimpleObject, TypeName};
 use super::context::ContextExt;
 use super::error::Result;
 use crate::domain::actor::query::{count_actors, ActorFilter};
+use crate::domain::fact::evidence::count_pending_citations;
 use crate::domain::fact::query::{count_facts, ValidFactFilter, Visibility};
 use crate::domain::pagination::{Cursor, Page, PageRequest, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use crate::domain::source::query::{count_sources, SourceFilter};
@@ -37,6 +38,7 @@ pub enum Total {
     Facts { visibility: Visibility, filter: Box<ValidFactFilter> },
     Actors(ActorFilter),
     Sources(SourceFilter),
+    PendingCitations,
 }
 
 /// One page of a list.
@@ -102,6 +104,7 @@ impl<N: ListNode> Connection<N> {
             Total::Facts { visibility, filter } => count_facts(db, *visibility, filter).await?,
             Total::Actors(filter) => count_actors(db, filter).await?,
             Total::Sources(filter) => count_sources(db, filter).await?,
+            Total::PendingCitations => count_pending_citations(db).await?,
         };
         Ok(count as i64)
     }

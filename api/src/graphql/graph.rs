@@ -7,7 +7,9 @@ use std::collections::HashSet;
 
 use async_graphql::{Context, Object, SimpleObject, ID};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use entity::enums::{ActorKind, Attribution, DatePrecision, FactStatus, Modality, ParticipantRole, SourceKind};
+use entity::enums::{
+    ActorKind, Attribution, CitationStatus, DatePrecision, FactStatus, Modality, ParticipantRole, SourceKind,
+};
 use entity::{actor, citation, fact, fact_participant, fact_qualifier, source};
 
 use super::connection::{Connection, ListNode};
@@ -19,7 +21,7 @@ use super::ids;
 use super::kind::FactKind;
 use crate::domain::fact::history::{changes_since_last_review, revisions_of, FieldChange as DomainFieldChange};
 use crate::domain::fact::workflow::can_read;
-use crate::domain::ids::{ActorId, FactId, SourceId};
+use crate::domain::ids::{ActorId, CitationId, FactId, SourceId};
 use crate::domain::DomainError;
 
 /// A page of facts.
@@ -134,15 +136,31 @@ impl Fact {
         Ok(rows.unwrap_or_default().into_iter().map(Qualifier::from).collect())
     }
     /// The quotes that source the fact, each tied to a source document.
-    async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
+    ///
+    /// Only the active ones unless `statuses` asks for others. Anyone may ask for WITHDRAWN ones
+    /// (kept, marked, with the reason); PENDING and REJECTED ones are for signed-in editors,
+    /// reviewers and admins.
+    async fn citations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which citations to list (default: ACTIVE).")] statuses: Option<Vec<CitationStatus>>,
+    ) -> Result<Vec<Citation>> {
+        let wanted = statuses.unwrap_or_else(|| vec![CitationStatus::Active]);
+        let unpublished = wanted.iter().any(|s| matches!(s, CitationStatus::Pending | CitationStatus::Rejected));
+        if unpublished && ctx.principal().is_none() {
+            let message = "only signed-in editors, reviewers and admins see PENDING and REJECTED citations";
+            return Err(DomainError::Forbidden(message.into()).into());
+        }
         let rows = ctx.loaders().citations.load_one(self.0.id).await.map_err(loader_error)?;
-        Ok(rows.unwrap_or_default().into_iter().map(Citation).collect())
+        Ok(rows.unwrap_or_default().into_iter().filter(|c| wanted.contains(&c.status)).map(Citation).collect())
     }
-    /// How many distinct outlets published the sources cited (a rough measure of corroboration).
+    /// How many distinct outlets published the sources of its active citations (a rough measure
+    /// of corroboration).
     async fn outlet_count(&self, ctx: &Context<'_>) -> Result<i32> {
         let loaders = ctx.loaders();
         let citations = loaders.citations.load_one(self.0.id).await.map_err(loader_error)?.unwrap_or_default();
-        let source_ids: Vec<_> = citations.iter().map(|c| c.source_id).collect();
+        let active = citations.iter().filter(|c| c.status == CitationStatus::Active);
+        let source_ids: Vec<_> = active.map(|c| c.source_id).collect();
         let sources = loaders.sources.load_many(source_ids).await.map_err(loader_error)?;
         let outlets: HashSet<_> = sources.values().filter_map(|s| s.outlet_id).collect();
         Ok(outlets.len() as i32)
@@ -275,11 +293,72 @@ impl From<fact_qualifier::Model> for Qualifier {
     }
 }
 
-pub struct Citation(citation::Model);
+#[derive(Clone)]
+pub struct Citation(pub citation::Model);
+
+impl ListNode for Citation {
+    const NAME: &'static str = "Citation";
+}
+
+/// A page of citations.
+pub type CitationConnection = Connection<Citation>;
+
+/// A quote in the text around it, as a reviewer checks a proposed citation.
+#[derive(SimpleObject)]
+pub struct QuoteInContext {
+    /// The snapshot's text just before the quote.
+    pub before: String,
+    /// The quote as the snapshot has it (it may differ from the citation's in white space,
+    /// quote marks and dashes).
+    pub quote: String,
+    /// The snapshot's text just after the quote.
+    pub after: String,
+}
+
+/// Most characters of context on either side of a quote.
+const MAX_CONTEXT_CHARS: i32 = 1000;
 
 /// A verbatim quote linking a fact to the source it came from.
 #[Object]
 impl Citation {
+    /// Opaque global id.
+    async fn id(&self) -> ID {
+        ids::global(CitationId(self.0.id))
+    }
+    /// Where it stands: ACTIVE evidence, PENDING a reviewer's decision, REJECTED, or WITHDRAWN.
+    async fn status(&self) -> CitationStatus {
+        self.0.status
+    }
+    /// Why it was withdrawn or rejected.
+    async fn status_reason(&self) -> Option<&str> {
+        self.0.status_reason.as_deref()
+    }
+    /// The fact it is evidence of (null when the caller may not see that fact).
+    async fn fact(&self, ctx: &Context<'_>) -> Result<Option<Fact>> {
+        visible_fact(ctx, Some(self.0.fact_id)).await
+    }
+    /// The quote in its snapshot, with up to `chars` characters on either side; null when the
+    /// quote was not verified against a snapshot.
+    async fn quote_in_context(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Characters of context on either side (default 200, at most 1000).")] chars: Option<i32>,
+    ) -> Result<Option<QuoteInContext>> {
+        let chars = chars.unwrap_or(200);
+        if !(0..=MAX_CONTEXT_CHARS).contains(&chars) {
+            let message = format!("must be between 0 and {MAX_CONTEXT_CHARS}");
+            return Err(DomainError::invalid("chars", message).into());
+        }
+        let (Some(start), Some(end)) = (self.0.quote_start, self.0.quote_end) else { return Ok(None) };
+        let source = ctx.loaders().sources.load_one(self.0.source_id).await.map_err(loader_error)?;
+        let Some(snapshot) = source.and_then(|s| s.snapshot) else { return Ok(None) };
+        let text: Vec<char> = snapshot.chars().collect();
+        let (start, end) = (start as usize, (end as usize).min(text.len()));
+        let from = start.saturating_sub(chars as usize);
+        let to = (end + chars as usize).min(text.len());
+        let piece = |a: usize, b: usize| text[a.min(b)..b].iter().collect::<String>();
+        Ok(Some(QuoteInContext { before: piece(from, start), quote: piece(start, end), after: piece(end, to) }))
+    }
     /// The source document.
     async fn source(&self, ctx: &Context<'_>) -> Result<Source> {
         ctx.loaders()

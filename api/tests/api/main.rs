@@ -9,6 +9,7 @@ mod architecture;
 mod bad_input;
 mod concurrency;
 mod connections;
+mod corroboration;
 mod disclosure;
 mod faults;
 mod filters;

@@ -64,4 +64,47 @@ async fn readme_walkthrough_works_end_to_end(backend: Backend) {
     assert_eq!(actions, vec![json!("CREATED"), json!("SUBMITTED"), json!("APPROVED")]);
 }
 
-backend_tests!(readme_examples_work_as_pasted, readme_walkthrough_works_end_to_end);
+fn corroboration_operations() -> Vec<String> {
+    let section =
+        README.split("## Adding a second outlet's report to a published fact").nth(1).expect("README has the section");
+    let section = section.split("\n## ").next().unwrap();
+    section.split("```graphql").skip(1).map(|block| block.split("```").next().unwrap().to_owned()).collect()
+}
+
+async fn readme_corroboration_adds_a_second_outlet_to_the_same_fact(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    let ops = corroboration_operations();
+    assert_eq!(ops.len(), 6, "source, propose, reviewer login, pending, approve, public");
+    let editor = app.login("editor@demo.chancery", "demo-editor-password").await;
+    let source = app.ok_as(&editor, &ops[0], json!({})).await["createSource"]["id"].as_str().unwrap().to_owned();
+    let proposed = app.ok_as(&editor, &ops[1].replace("<source id from step 1>", &source), json!({})).await;
+    assert_eq!(proposed["proposeCitation"]["citation"]["status"], "PENDING");
+    assert_eq!(proposed["proposeCitation"]["fact"]["outletCount"], 1, "a proposal is not evidence yet");
+    let version = proposed["proposeCitation"]["fact"]["version"].as_i64().unwrap();
+    let citation = proposed["proposeCitation"]["citation"]["id"].as_str().unwrap().to_owned();
+    let before = app.query_ok(&ops[5], json!({})).await;
+    assert_eq!(before["fact"]["citations"].as_array().unwrap().len(), 2, "the public sees no pending citation");
+    let reviewer = app.query_ok(&ops[2], json!({})).await["login"]["token"].as_str().unwrap().to_owned();
+    let pending = app.ok_as(&reviewer, &ops[3], json!({})).await;
+    assert_eq!(pending["pendingCitations"]["totalCount"], 1);
+    let context = &pending["pendingCitations"]["nodes"][0]["quoteInContext"];
+    assert_eq!(context["before"], "Russian President ");
+    assert_eq!(context["after"], ", their first call since December.");
+    let approved = app.ok_as(&reviewer, &ops[4].replace("<citation id from step 2>", &citation), json!({})).await;
+    assert_eq!(approved["reviewCitation"]["citation"]["status"], "ACTIVE");
+    assert_eq!(approved["reviewCitation"]["fact"]["version"], version + 1);
+    assert_eq!(approved["reviewCitation"]["fact"]["outletCount"], 2);
+    let public = app.query_ok(&ops[5], json!({})).await;
+    assert_eq!(public["fact"]["outletCount"], 2, "{public:#}");
+    assert_eq!(public["fact"]["citations"].as_array().unwrap().len(), 3);
+    let actions: Vec<_> = public["fact"]["history"].as_array().unwrap().iter().map(|r| r["action"].clone()).collect();
+    assert_eq!(actions.last(), Some(&json!("CITATION_ADDED")), "{actions:?}");
+    let (intact, stdout, stderr) = app.verify_history_cli(&[]).await;
+    assert!(intact, "the chain verifies with the citation added: {stdout} {stderr}");
+}
+
+backend_tests!(
+    readme_examples_work_as_pasted,
+    readme_walkthrough_works_end_to_end,
+    readme_corroboration_adds_a_second_outlet_to_the_same_fact
+);

@@ -167,6 +167,10 @@ fn allowed(status: Status) -> &'static [(Step, &'static str, &'static [Role])] {
     }
 }
 
+/// The steps on a published fact's citations (`corroboration.rs` takes them); INVALID_TRANSITION
+/// lists them among what a published fact allows.
+const CITATION_STEPS: &[&str] = &["PROPOSE_CITATION", "APPROVE_CITATION", "REJECT_CITATION", "WITHDRAW_CITATION"];
+
 /// What an attempt must lead to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Outcome {
@@ -188,7 +192,13 @@ fn expected(status: Status, step: Step, role: Role) -> Outcome {
     }
     let rows = allowed(status);
     match rows.iter().find(|(s, _, _)| *s == step) {
-        None => Outcome::InvalidTransition(rows.iter().map(|(_, name, _)| *name).collect()),
+        None => {
+            let mut names: Vec<&'static str> = rows.iter().map(|(_, name, _)| *name).collect();
+            if status == Status::Published {
+                names.extend(CITATION_STEPS);
+            }
+            Outcome::InvalidTransition(names)
+        }
         Some((_, _, who)) if who.contains(&role) => Outcome::Done,
         Some(_) => Outcome::Forbidden,
     }

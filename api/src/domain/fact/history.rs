@@ -1,7 +1,8 @@
 //! The revision log: every change and every workflow step of a fact, as a full snapshot,
 //! appended in the same transaction as the change and hash-chained across all facts, so that
 //! any later edit of a stored row is detectable by anyone who recomputes the chain.
-use entity::{fact, revision, revision_chain};
+use entity::enums::CitationStatus;
+use entity::{citation, fact, revision, revision_chain};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, QueryOrder, QuerySelect};
 use serde_json::json;
@@ -23,6 +24,10 @@ pub enum RevisionAction {
     Retracted,
     Superseded,
     Deleted,
+    /// A proposed citation was approved: the evidence grew on the same fact.
+    CitationAdded,
+    /// A published citation was found wrong and withdrawn, with its reason.
+    CitationWithdrawn,
 }
 
 impl RevisionAction {
@@ -37,6 +42,8 @@ impl RevisionAction {
             Self::Retracted => "RETRACTED",
             Self::Superseded => "SUPERSEDED",
             Self::Deleted => "DELETED",
+            Self::CitationAdded => "CITATION_ADDED",
+            Self::CitationWithdrawn => "CITATION_WITHDRAWN",
         }
     }
 }
@@ -65,17 +72,44 @@ pub async fn snapshot_fact<C: ConnectionTrait>(db: &C, fact: &fact::Model) -> Do
             "actorId": p.actor_id, "role": p.role.as_str(), "title": p.title,
         })).collect::<Vec<_>>(),
         "qualifiers": qualifiers.iter().map(|q| json!({ "key": q.key, "value": q.value })).collect::<Vec<_>>(),
-        "citations": citations.iter().map(|c| json!({
-            "sourceId": c.source_id,
-            "quote": c.quote,
-            "attribution": c.attribution.as_str(),
-            "attributedToId": c.attributed_to_id,
-            "relayedFromId": c.relayed_from_id,
-            "verified": c.verified,
-            "quoteStart": c.quote_start,
-            "quoteEnd": c.quote_end,
-        })).collect::<Vec<_>>(),
+        "citations": citations.iter().filter(|c| is_evidence(c.status)).map(citation_snapshot).collect::<Vec<_>>(),
     }))
+}
+
+/// Whether a citation is part of a fact's evidence as history records it: active, or withdrawn
+/// (kept, marked). Proposals are not, until a reviewer approves them.
+fn is_evidence(status: CitationStatus) -> bool {
+    matches!(status, CitationStatus::Active | CitationStatus::Withdrawn)
+}
+
+/// A citation in a snapshot. Who proposed, decided or withdrew it, and why, appear only for the
+/// citations that have them, so a draft's citations read as they always have.
+fn citation_snapshot(c: &citation::Model) -> serde_json::Value {
+    let mut value = json!({
+        "sourceId": c.source_id,
+        "quote": c.quote,
+        "attribution": c.attribution.as_str(),
+        "attributedToId": c.attributed_to_id,
+        "relayedFromId": c.relayed_from_id,
+        "verified": c.verified,
+        "quoteStart": c.quote_start,
+        "quoteEnd": c.quote_end,
+    });
+    if let Some(map) = value.as_object_mut() {
+        if c.status != CitationStatus::Active {
+            map.insert("status".into(), c.status.as_str().into());
+        }
+        if let Some(proposed_by) = c.proposed_by {
+            map.insert("proposedBy".into(), proposed_by.to_string().into());
+        }
+        if let Some(decided_by) = c.decided_by {
+            map.insert("decidedBy".into(), decided_by.to_string().into());
+        }
+        if let Some(reason) = &c.status_reason {
+            map.insert("reason".into(), reason.clone().into());
+        }
+    }
+    value
 }
 
 /// The bytes a revision's hash covers, besides the previous hash.
@@ -329,12 +363,25 @@ pub fn diff_snapshots(before: Option<&str>, after: &str) -> Vec<FieldChange> {
         .collect()
 }
 
-/// What changed since the last time a reviewer decided on this fact (or since it was created,
-/// if no reviewer has yet): the diff a reviewer needs.
+/// What changed since the last time a reviewer decided on this fact: the diff a reviewer needs.
+/// Before any decision, a correction is compared with the fact it corrects (only what the
+/// correction changes), and any other fact with nothing (every field is new).
 pub async fn changes_since_last_review<C: ConnectionTrait>(db: &C, fact_id: Uuid) -> DomainResult<Vec<FieldChange>> {
     let revisions = revisions_of(db, fact_id).await?;
     let Some(latest) = revisions.last() else { return Ok(Vec::new()) };
     let reviewed =
         revisions.iter().rev().find(|r| matches!(r.action.as_str(), "APPROVED" | "CHANGES_REQUESTED" | "REJECTED"));
-    Ok(diff_snapshots(reviewed.map(|r| r.snapshot.as_str()), &latest.snapshot))
+    if let Some(reviewed) = reviewed {
+        return Ok(diff_snapshots(Some(&reviewed.snapshot), &latest.snapshot));
+    }
+    let corrected = serde_json::from_str::<serde_json::Value>(&latest.snapshot)
+        .ok()
+        .and_then(|snapshot| snapshot.get("supersedesId").and_then(|id| id.as_str()).map(str::to_owned))
+        .and_then(|id| Uuid::parse_str(&id).ok());
+    let Some(corrected) = corrected else { return Ok(diff_snapshots(None, &latest.snapshot)) };
+    let original = revisions_of(db, corrected).await?.pop();
+    let changes = diff_snapshots(original.as_ref().map(|r| r.snapshot.as_str()), &latest.snapshot);
+    // That the correction points at the original, and the original not yet at it, is the
+    // correction itself, not a change a reviewer checks.
+    Ok(changes.into_iter().filter(|c| !matches!(c.field.as_str(), "supersedesId" | "supersededById")).collect())
 }

@@ -5,9 +5,11 @@
 //! - `rules`: validation of that input, every violation reported at once;
 //! - `quotes`: verifying a quote against its source's snapshot;
 //! - `workflow`: the state machine (`TRANSITIONS`), who may take each step, who may read what;
-//! - `store`: the one write path (create, edit, the workflow's steps, delete);
+//! - `store`: the one write path (create, edit, the workflow's steps, delete), with
+//!   `evidence` for the citations proposed, approved and withdrawn on a published fact;
 //! - `query`: reads (filters, orderings, keyset pages, the batched loads of a fact's parts);
 //! - `history`: the revision log, its hash chain and the diffs a reviewer reads.
+pub mod evidence;
 pub mod history;
 pub mod model;
 pub mod query;

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::enums::{FactStatus, ParticipantRole};
+use entity::enums::{CitationStatus, FactStatus, ParticipantRole};
 use entity::{citation, fact, fact_kind, fact_participant, fact_qualifier, source};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
 use sea_orm::{
@@ -295,6 +295,7 @@ impl ValidFactFilter {
                         .column(citation::Column::FactId)
                         .from(citation::Entity)
                         .and_where(citation::Column::SourceId.is_in(f.sources.iter().map(|s| s.0)))
+                        .and_where(citation::Column::Status.eq(CitationStatus::Active))
                         .to_owned(),
                 ),
             );
@@ -313,6 +314,7 @@ impl ValidFactFilter {
                         .and_where(
                             Expr::col((source::Entity, source::Column::OutletId)).is_in(f.outlets.iter().map(|a| a.0)),
                         )
+                        .and_where(Expr::col((citation::Entity, citation::Column::Status)).eq(CitationStatus::Active))
                         .to_owned(),
                 ),
             );
@@ -324,6 +326,7 @@ impl ValidFactFilter {
                         .column(citation::Column::FactId)
                         .from(citation::Entity)
                         .and_where(citation::Column::Verified.eq(true))
+                        .and_where(citation::Column::Status.eq(CitationStatus::Active))
                         .to_owned(),
                 ),
             );

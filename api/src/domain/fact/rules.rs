@@ -8,11 +8,11 @@ use entity::{actor, fact_kind, source};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::model::{FactInput, QualifierInput, ValidCitation, ValidFactInput, ValidParticipant};
+use super::model::{CitationInput, FactInput, QualifierInput, ValidCitation, ValidFactInput, ValidParticipant};
 use super::quotes::{normalize_quote, verify_quote};
 use crate::domain::ids::{ActorId, Decoded, SourceId};
 use crate::domain::kind::string_list;
-use crate::domain::{rules, DomainResult, Violations};
+use crate::domain::{rules, DomainError, DomainResult, Violations};
 
 pub const MAX_PARTICIPANTS: usize = 50;
 pub const MAX_QUALIFIERS: usize = 50;
@@ -49,20 +49,8 @@ pub async fn validate_fact<C: ConnectionTrait>(
         .chain(input.citations.iter().flat_map(|c| [c.attributed_to, c.relayed_from]).flatten())
         .filter_map(|id| id.valid().map(Uuid::from))
         .collect();
-    let known_actors: HashSet<Uuid> = actor::Entity::find()
-        .filter(actor::Column::Id.is_in(actor_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| a.id)
-        .collect();
-    let sources: HashMap<Uuid, source::Model> = source::Entity::find()
-        .filter(source::Column::Id.is_in(input.citations.iter().filter_map(|c| c.source.valid().map(Uuid::from))))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect();
+    let known_actors = known_actors(db, actor_ids).await?;
+    let sources = sources_by_id(db, input.citations.iter().filter_map(|c| c.source.valid().map(Uuid::from))).await?;
 
     let allowed_roles = kind.as_ref().map(|k| string_list(&k.allowed_roles)).unwrap_or_default();
     if input.participants.is_empty() {
@@ -135,53 +123,12 @@ pub async fn validate_fact<C: ConnectionTrait>(
     let mut citations = Vec::new();
     let mut seen_citations = HashSet::new();
     for (i, c) in input.citations.iter().enumerate() {
-        let quote = rules::text(&mut v, &format!("citations[{i}].quote"), &c.quote, 1, MAX_QUOTE_CHARS);
-        let mut location = None;
-        let source = match c.source {
-            Decoded::Valid(id) => sources.get(&id.0),
-            Decoded::Unreadable => None,
-        };
-        match source {
-            None if c.source == Decoded::Unreadable => {}
-            None => v.add(format!("citations[{i}].source"), "no such source"),
-            Some(source) => {
-                if let (Some(snapshot), false) = (&source.snapshot, quote.is_empty()) {
-                    match verify_quote(snapshot, &quote) {
-                        Some(found) => location = Some((found.start as i32, found.end as i32)),
-                        None => v.add(
-                            format!("citations[{i}].quote"),
-                            "is not in the source's snapshot (compared after normalizing white space, quote marks and dashes)",
-                        ),
-                    }
-                }
-            }
+        let path = format!("citations[{i}]");
+        let Some(valid) = check_citation(&mut v, &path, c, &sources, &known_actors) else { continue };
+        if !seen_citations.insert((valid.source, normalize_quote(&valid.quote))) {
+            v.add(path, "cites the same quote of the same source twice");
         }
-        let mut named_actor = |field: &str, id: Option<Decoded<ActorId>>| match id {
-            Some(Decoded::Valid(id)) if known_actors.contains(&id.0) => Some(id),
-            Some(Decoded::Valid(_)) => {
-                v.add(format!("citations[{i}].{field}"), "no such actor");
-                None
-            }
-            _ => None,
-        };
-        let attributed_to = named_actor("attributedTo", c.attributed_to);
-        let relayed_from = named_actor("relayedFrom", c.relayed_from);
-        if c.relayed_from.is_some() && c.attribution == Attribution::Direct {
-            v.add(format!("citations[{i}].relayedFrom"), "only a RELAYED citation names whom it relays");
-        }
-        let Some(source) = source else { continue };
-        let source = SourceId(source.id);
-        if !seen_citations.insert((source, normalize_quote(&quote))) {
-            v.add(format!("citations[{i}]"), "cites the same quote of the same source twice");
-        }
-        citations.push(ValidCitation {
-            source,
-            quote,
-            attribution: c.attribution,
-            attributed_to,
-            relayed_from,
-            location,
-        });
+        citations.push(valid);
     }
     v.into_result()?;
     Ok(ValidFactInput {
@@ -196,4 +143,87 @@ pub async fn validate_fact<C: ConnectionTrait>(
         qualifiers,
         citations,
     })
+}
+
+/// Checks one citation, reporting under `path` (`citations[2]`, or `citation` when one is
+/// proposed for a published fact): its quote's length and place in the source's snapshot, its
+/// source and the actors it names (looked up by the caller, `sources` and `known_actors`).
+/// `None` when its source could not be found.
+fn check_citation(
+    v: &mut Violations,
+    path: &str,
+    c: &CitationInput,
+    sources: &HashMap<Uuid, source::Model>,
+    known_actors: &HashSet<Uuid>,
+) -> Option<ValidCitation> {
+    let quote = rules::text(v, &format!("{path}.quote"), &c.quote, 1, MAX_QUOTE_CHARS);
+    let mut location = None;
+    let source = match c.source {
+        Decoded::Valid(id) => sources.get(&id.0),
+        Decoded::Unreadable => None,
+    };
+    match source {
+        None if c.source == Decoded::Unreadable => {}
+        None => v.add(format!("{path}.source"), "no such source"),
+        Some(source) => {
+            if let (Some(snapshot), false) = (&source.snapshot, quote.is_empty()) {
+                match verify_quote(snapshot, &quote) {
+                    Some(found) => location = Some((found.start as i32, found.end as i32)),
+                    None => v.add(
+                        format!("{path}.quote"),
+                        "is not in the source's snapshot (compared after normalizing white space, quote marks and dashes)",
+                    ),
+                }
+            }
+        }
+    }
+    let mut named_actor = |field: &str, id: Option<Decoded<ActorId>>| match id {
+        Some(Decoded::Valid(id)) if known_actors.contains(&id.0) => Some(id),
+        Some(Decoded::Valid(_)) => {
+            v.add(format!("{path}.{field}"), "no such actor");
+            None
+        }
+        _ => None,
+    };
+    let attributed_to = named_actor("attributedTo", c.attributed_to);
+    let relayed_from = named_actor("relayedFrom", c.relayed_from);
+    if c.relayed_from.is_some() && c.attribution == Attribution::Direct {
+        v.add(format!("{path}.relayedFrom"), "only a RELAYED citation names whom it relays");
+    }
+    let source = SourceId(source?.id);
+    Some(ValidCitation { source, quote, attribution: c.attribution, attributed_to, relayed_from, location })
+}
+
+/// Checks a citation proposed on its own for a published fact; errors name `citation.…`.
+pub async fn validate_citation<C: ConnectionTrait>(
+    db: &C,
+    input: &CitationInput,
+    reported: Violations,
+) -> DomainResult<ValidCitation> {
+    let mut v = reported;
+    let actor_ids: Vec<Uuid> = [input.attributed_to, input.relayed_from]
+        .into_iter()
+        .flatten()
+        .filter_map(|id| id.valid().map(Uuid::from))
+        .collect();
+    let known_actors = known_actors(db, actor_ids).await?;
+    let sources = sources_by_id(db, input.source.valid().map(Uuid::from)).await?;
+    let valid = check_citation(&mut v, "citation", input, &sources, &known_actors);
+    v.into_result()?;
+    valid.ok_or_else(|| DomainError::Internal("a citation without a source passed validation".into()))
+}
+
+/// Which of `ids` name an actor, in one statement.
+async fn known_actors<C: ConnectionTrait>(db: &C, ids: impl IntoIterator<Item = Uuid>) -> DomainResult<HashSet<Uuid>> {
+    let found = actor::Entity::find().filter(actor::Column::Id.is_in(ids)).all(db).await?;
+    Ok(found.into_iter().map(|a| a.id).collect())
+}
+
+/// The sources among `ids`, in one statement.
+async fn sources_by_id<C: ConnectionTrait>(
+    db: &C,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> DomainResult<HashMap<Uuid, source::Model>> {
+    let found = source::Entity::find().filter(source::Column::Id.is_in(ids)).all(db).await?;
+    Ok(found.into_iter().map(|s| (s.id, s)).collect())
 }

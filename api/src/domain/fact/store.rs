@@ -2,6 +2,7 @@
 //! the UPDATE makes concurrent edits conflict instead of overwriting, and the revision is
 //! appended to the hash chain in the same transaction as the change. Each step is looked up in
 //! the workflow's `TRANSITIONS` table, which also says who may take it.
+use entity::enums::CitationStatus;
 use entity::enums::FactStatus::{Draft, Superseded};
 use entity::{citation, fact, fact_participant, fact_qualifier};
 use sea_orm::sea_query::Expr;
@@ -12,7 +13,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::history::{append_revision, RevisionAction};
-use super::model::{FactInput, ValidFactInput};
+use super::model::{FactInput, ValidCitation, ValidFactInput};
 use super::query::{citations_of, qualifiers_of};
 use super::quotes::quote_digest;
 use super::rules::validate_fact;
@@ -68,7 +69,7 @@ async fn guarded_update<C: ConnectionTrait>(
     fact::Entity::find_by_id(fact.id).one(txn).await?.ok_or_else(|| DomainError::NotFound("fact".into()))
 }
 
-async fn finish<C: ConnectionTrait>(
+pub(super) async fn finish<C: ConnectionTrait>(
     txn: &C,
     fact: &fact::Model,
     action: FactAction,
@@ -76,7 +77,9 @@ async fn finish<C: ConnectionTrait>(
     comment: Option<String>,
 ) -> DomainResult<()> {
     refresh_search_document(txn, fact.id).await?;
-    append_revision(txn, fact, action.revision(), Some(principal.user_id.0), comment).await?;
+    if let Some(revision) = action.revision() {
+        append_revision(txn, fact, revision, Some(principal.user_id.0), comment).await?;
+    }
     Ok(())
 }
 
@@ -311,24 +314,45 @@ pub async fn write_parts<C: ConnectionTrait>(db: &C, fact_id: Uuid, input: &Vali
         .await?;
     }
     if !input.citations.is_empty() {
-        citation::Entity::insert_many(input.citations.iter().enumerate().map(|(i, c)| citation::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            fact_id: Set(fact_id),
-            source_id: Set(c.source.0),
-            quote_sha256: Set(quote_digest(&c.quote)),
-            quote: Set(c.quote.clone()),
-            attributed_to_id: Set(c.attributed_to.map(Uuid::from)),
-            attribution: Set(c.attribution),
-            relayed_from_id: Set(c.relayed_from.map(Uuid::from)),
-            verified: Set(c.location.is_some()),
-            quote_start: Set(c.location.map(|l| l.0)),
-            quote_end: Set(c.location.map(|l| l.1)),
-            position: Set(i as i32),
-        }))
+        citation::Entity::insert_many(
+            input
+                .citations
+                .iter()
+                .enumerate()
+                .map(|(i, c)| citation_row(fact_id, i as i32, c, CitationStatus::Active, None)),
+        )
         .exec_without_returning(db)
         .await?;
     }
     Ok(())
+}
+
+/// A citation row: one of a draft's (ACTIVE, no proposer), or one proposed for a published fact.
+pub fn citation_row(
+    fact_id: Uuid,
+    position: i32,
+    c: &ValidCitation,
+    status: CitationStatus,
+    proposed_by: Option<Uuid>,
+) -> citation::ActiveModel {
+    citation::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        fact_id: Set(fact_id),
+        source_id: Set(c.source.0),
+        quote_sha256: Set(quote_digest(&c.quote)),
+        quote: Set(c.quote.clone()),
+        attributed_to_id: Set(c.attributed_to.map(Uuid::from)),
+        attribution: Set(c.attribution),
+        relayed_from_id: Set(c.relayed_from.map(Uuid::from)),
+        verified: Set(c.location.is_some()),
+        quote_start: Set(c.location.map(|l| l.0)),
+        quote_end: Set(c.location.map(|l| l.1)),
+        position: Set(position),
+        status: Set(status),
+        proposed_by: Set(proposed_by),
+        decided_by: Set(None),
+        status_reason: Set(None),
+    }
 }
 
 /// Rebuilds the text a fact is found by: summary, qualifier values and quotes.
@@ -342,7 +366,9 @@ pub async fn refresh_search_document<C: ConnectionTrait>(db: &C, fact_id: Uuid) 
         document.push('\n');
         document.push_str(&qualifier.value);
     }
-    for citation in citations_of(db, &ids).await?.remove(&fact_id).unwrap_or_default() {
+    let citations = citations_of(db, &ids).await?.remove(&fact_id).unwrap_or_default();
+    // Only the evidence: a pending proposal is not public, a withdrawn quote was found wrong.
+    for citation in citations.into_iter().filter(|c| c.status == CitationStatus::Active) {
         document.push('\n');
         document.push_str(&citation.quote);
     }

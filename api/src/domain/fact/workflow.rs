@@ -24,6 +24,14 @@ pub enum FactAction {
     /// Turn a published fact SUPERSEDED: only as part of approving its correction.
     Supersede,
     Delete,
+    /// Propose a citation for a published fact: pending until a reviewer decides.
+    ProposeCitation,
+    /// Approve a pending citation: it becomes evidence of the same fact.
+    ApproveCitation,
+    /// Refuse a pending citation.
+    RejectCitation,
+    /// Withdraw a published citation found wrong.
+    WithdrawCitation,
 }
 
 impl FactAction {
@@ -38,6 +46,10 @@ impl FactAction {
             Self::Correct => "supersede",
             Self::Supersede => "mark superseded",
             Self::Delete => "delete",
+            Self::ProposeCitation => "propose a citation for",
+            Self::ApproveCitation => "approve a citation of",
+            Self::RejectCitation => "reject a citation of",
+            Self::WithdrawCitation => "withdraw a citation of",
         }
     }
 
@@ -53,11 +65,17 @@ impl FactAction {
             Self::Correct => "SUPERSEDE",
             Self::Supersede => "SUPERSEDED_BY_CORRECTION",
             Self::Delete => "DELETE",
+            Self::ProposeCitation => "PROPOSE_CITATION",
+            Self::ApproveCitation => "APPROVE_CITATION",
+            Self::RejectCitation => "REJECT_CITATION",
+            Self::WithdrawCitation => "WITHDRAW_CITATION",
         }
     }
 
-    pub fn revision(self) -> RevisionAction {
-        match self {
+    /// The revision the step appends; `None` for the steps that leave the fact's evidence as
+    /// it was (a proposal, or its rejection, is recorded on the citation itself).
+    pub fn revision(self) -> Option<RevisionAction> {
+        Some(match self {
             Self::Edit | Self::Correct => RevisionAction::Updated,
             Self::Submit => RevisionAction::Submitted,
             Self::Approve => RevisionAction::Approved,
@@ -66,7 +84,10 @@ impl FactAction {
             Self::Retract => RevisionAction::Retracted,
             Self::Supersede => RevisionAction::Superseded,
             Self::Delete => RevisionAction::Deleted,
-        }
+            Self::ApproveCitation => RevisionAction::CitationAdded,
+            Self::WithdrawCitation => RevisionAction::CitationWithdrawn,
+            Self::ProposeCitation | Self::RejectCitation => return None,
+        })
     }
 }
 
@@ -81,6 +102,8 @@ pub enum Who {
     Reviewer,
     /// Any signed-in user.
     Anyone,
+    /// A reviewer or admin who did not propose the citation in question (four eyes).
+    OtherThanProposer,
     /// Nobody directly: the server takes the step as part of another.
     Server,
 }
@@ -112,6 +135,10 @@ pub const TRANSITIONS: &[Transition] = &[
     step(Published, FactAction::Retract, Some(Retracted), Who::Reviewer),
     step(Published, FactAction::Correct, Some(Published), Who::Anyone),
     step(Published, FactAction::Supersede, Some(Superseded), Who::Server),
+    step(Published, FactAction::ProposeCitation, Some(Published), Who::Anyone),
+    step(Published, FactAction::ApproveCitation, Some(Published), Who::OtherThanProposer),
+    step(Published, FactAction::RejectCitation, Some(Published), Who::OtherThanProposer),
+    step(Published, FactAction::WithdrawCitation, Some(Published), Who::Reviewer),
 ];
 
 /// The row for `action` from `from`, or INVALID_TRANSITION listing what `from` allows.
@@ -129,6 +156,16 @@ pub fn transition(from: FactStatus, action: FactAction) -> DomainResult<&'static
 
 /// Whether `principal` may take `step` on `fact`; FORBIDDEN says why not.
 pub fn authorize(step: &Transition, principal: &Principal, fact: &fact::Model) -> DomainResult<()> {
+    authorize_on_citation(step, principal, fact, None)
+}
+
+/// `authorize` for a step on one of the fact's citations, proposed by `proposed_by`.
+pub fn authorize_on_citation(
+    step: &Transition,
+    principal: &Principal,
+    fact: &fact::Model,
+    proposed_by: Option<uuid::Uuid>,
+) -> DomainResult<()> {
     let allowed = match step.who {
         Who::Author => principal.user_id == fact.created_by,
         Who::Reviewer => principal.can_review(),
@@ -138,6 +175,14 @@ pub fn authorize(step: &Transition, principal: &Principal, fact: &fact::Model) -
             {
                 return Err(DomainError::Forbidden(
                     "nobody may review a fact they wrote or last edited: another reviewer must".into(),
+                ));
+            }
+            principal.can_review()
+        }
+        Who::OtherThanProposer => {
+            if principal.can_review() && proposed_by.is_some_and(|proposer| principal.user_id == proposer) {
+                return Err(DomainError::Forbidden(
+                    "nobody may decide on a citation they proposed: another reviewer must".into(),
                 ));
             }
             principal.can_review()
@@ -181,7 +226,17 @@ mod tests {
         match err {
             DomainError::InvalidTransition { from, allowed, .. } => {
                 assert_eq!(from, "PUBLISHED");
-                assert_eq!(allowed, vec!["RETRACT", "SUPERSEDE"]);
+                assert_eq!(
+                    allowed,
+                    vec![
+                        "RETRACT",
+                        "SUPERSEDE",
+                        "PROPOSE_CITATION",
+                        "APPROVE_CITATION",
+                        "REJECT_CITATION",
+                        "WITHDRAW_CITATION"
+                    ]
+                );
             }
             other => panic!("{other:?}"),
         }

@@ -1,6 +1,7 @@
 //! Reading sources: by id, by (normalized) URL, by outlet.
 use std::collections::HashMap;
 
+use entity::enums::CitationStatus;
 use entity::{citation, fact, source};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -47,6 +48,11 @@ fn cited_by_a_public_fact() -> SimpleExpr {
                 Expr::col((fact::Entity, fact::Column::Id)).equals((citation::Entity, citation::Column::FactId)),
             )
             .and_where(fact::Column::Status.is_in(PUBLIC_STATUSES.iter().copied()))
+            // A proposal is not public until a reviewer approves it; a withdrawn citation was.
+            .and_where(
+                Expr::col((citation::Entity, citation::Column::Status))
+                    .is_in([CitationStatus::Active, CitationStatus::Withdrawn]),
+            )
             .to_owned(),
     )
 }

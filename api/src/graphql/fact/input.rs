@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use entity::enums::{Attribution, DatePrecision, Modality, ParticipantRole};
 use sea_orm::DatabaseConnection;
 
+use crate::domain::fact::evidence::CitationDecision;
 use crate::domain::fact::query::{FactFilter, FactOrder, FactOrderField, ValidFactFilter};
 use crate::domain::fact::{
     CitationInput as DomainCitation, FactAction, FactInput as DomainFactInput, ParticipantInput as DomainParticipant,
@@ -49,6 +50,19 @@ pub struct CitationInput {
     pub attributed_to: Option<ID>,
     /// For RELAYED citations: global id of the Actor whose report is relayed.
     pub relayed_from: Option<ID>,
+}
+
+impl CitationInput {
+    /// The domain's citation, its ids decoded; a bad one is reported at `path` in `v`.
+    pub fn into_domain(self, path: &str, v: &mut Violations) -> DomainCitation {
+        DomainCitation {
+            source: ids::decode_in(&self.source, format!("{path}.source"), v),
+            quote: self.quote,
+            attribution: self.attribution,
+            attributed_to: self.attributed_to.map(|a| ids::decode_in(&a, format!("{path}.attributedTo"), v)),
+            relayed_from: self.relayed_from.map(|a| ids::decode_in(&a, format!("{path}.relayedFrom"), v)),
+        }
+    }
 }
 
 /// A fact as an editor writes it. Errors name fields by their path here, e.g. `citations[1].quote`.
@@ -97,15 +111,7 @@ impl FactInput {
             .citations
             .into_iter()
             .enumerate()
-            .map(|(i, c)| DomainCitation {
-                source: ids::decode_in(&c.source, format!("citations[{i}].source"), &mut v),
-                quote: c.quote,
-                attribution: c.attribution,
-                attributed_to: c
-                    .attributed_to
-                    .map(|a| ids::decode_in(&a, format!("citations[{i}].attributedTo"), &mut v)),
-                relayed_from: c.relayed_from.map(|a| ids::decode_in(&a, format!("citations[{i}].relayedFrom"), &mut v)),
-            })
+            .map(|(i, c)| c.into_domain(&format!("citations[{i}]"), &mut v))
             .collect();
         let input = DomainFactInput {
             kind: self.kind,
@@ -253,4 +259,54 @@ impl From<ReviewDecision> for FactAction {
             ReviewDecision::Reject => FactAction::Reject,
         }
     }
+}
+
+/// A citation proposed as further evidence of a published fact.
+#[derive(InputObject)]
+pub struct ProposeCitationInput {
+    /// Global id of the published Fact.
+    pub fact_id: ID,
+    /// The citation; errors name its fields as `citation.quote` and so on.
+    pub citation: CitationInput,
+    /// Makes retries safe: the same key and input return the first result.
+    pub idempotency_key: Option<String>,
+}
+
+/// A reviewer's decision on a pending citation.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+#[graphql(name = "CitationDecision")]
+pub enum CitationDecisionInput {
+    /// Make it evidence of the fact.
+    Approve,
+    /// Refuse it (a comment is required).
+    Reject,
+}
+
+impl From<CitationDecisionInput> for CitationDecision {
+    fn from(decision: CitationDecisionInput) -> Self {
+        match decision {
+            CitationDecisionInput::Approve => CitationDecision::Approve,
+            CitationDecisionInput::Reject => CitationDecision::Reject,
+        }
+    }
+}
+
+/// A decision on a pending citation, by a reviewer who did not propose it.
+#[derive(InputObject)]
+pub struct ReviewCitationInput {
+    /// Global id of the pending Citation.
+    pub citation_id: ID,
+    /// The decision.
+    pub decision: CitationDecisionInput,
+    /// Why; required when rejecting.
+    pub comment: Option<String>,
+}
+
+/// The withdrawal of a published citation found wrong.
+#[derive(InputObject)]
+pub struct WithdrawCitationInput {
+    /// Global id of the active Citation.
+    pub citation_id: ID,
+    /// Why it is withdrawn (shown to the public beside the citation).
+    pub reason: String,
 }

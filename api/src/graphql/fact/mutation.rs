@@ -1,13 +1,14 @@
 //! The editorial write path of facts: drafts, the workflow's steps, corrections and deletion.
 //! Each resolver decodes its input, calls `domain::fact::store` and maps the result.
-use async_graphql::{Context, Object, ID};
+use async_graphql::{Context, Object, SimpleObject, ID};
 
-use super::input::{FactInput, ReviewDecision};
-use crate::domain::fact::{store as fact_store, Correction, FactAction, NewFact};
-use crate::domain::ids::FactId;
+use super::input::{FactInput, ProposeCitationInput, ReviewCitationInput, ReviewDecision, WithdrawCitationInput};
+use crate::domain::fact::{evidence, store as fact_store, Correction, FactAction, NewFact};
+use crate::domain::ids::{CitationId, FactId};
+use crate::domain::Violations;
 use crate::graphql::context::{idempotency_key_for, ContextExt};
 use crate::graphql::error::Result;
-use crate::graphql::graph::Fact;
+use crate::graphql::graph::{Citation, Fact};
 use crate::graphql::ids;
 
 fn fact_id(id: &ID) -> Result<FactId> {
@@ -124,4 +125,77 @@ impl FactMutation {
         fact_store::delete_draft(ctx.db(), principal, fact, expected_version).await?;
         Ok(id)
     }
+
+    /// Proposes a citation as further evidence of a published fact. It stays pending (seen
+    /// only by editors, reviewers and admins) until a reviewer other than the proposer approves
+    /// it; the fact keeps its id and is not corrected.
+    async fn propose_citation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The fact and the citation.")] input: ProposeCitationInput,
+    ) -> Result<ProposeCitationPayload> {
+        let principal = ctx.require_principal()?;
+        let fact = ids::decode::<FactId>(&input.fact_id, "factId")?;
+        let mut reported = Violations::new();
+        let citation = input.citation.into_domain("citation", &mut reported);
+        let request = (fact, &citation);
+        let key = idempotency_key_for(principal, "proposeCitation", input.idempotency_key, &request)?;
+        let outcome = evidence::propose_citation(ctx.db(), principal, fact, citation, reported, key).await?;
+        Ok(ProposeCitationPayload { citation: Citation(outcome.citation), fact: Fact(outcome.fact) })
+    }
+
+    /// Approves or rejects a pending citation. Reviewers and admins only, and never on a
+    /// citation they proposed. Approval makes it public evidence of the same fact, whose
+    /// version goes up; pending citations never conflict with each other.
+    async fn review_citation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The citation and the decision.")] input: ReviewCitationInput,
+    ) -> Result<ReviewCitationPayload> {
+        let principal = ctx.require_principal()?;
+        let id = ids::decode::<CitationId>(&input.citation_id, "citationId")?;
+        let decision = input.decision.into();
+        let outcome = evidence::review_citation(ctx.db(), principal, id, decision, input.comment).await?;
+        Ok(ReviewCitationPayload { citation: Citation(outcome.citation), fact: Fact(outcome.fact) })
+    }
+
+    /// Withdraws a published citation found wrong: it stays readable, marked with the reason,
+    /// and no longer counts. Reviewers and admins only; a fact's last active citation cannot be
+    /// withdrawn (retract the fact instead).
+    async fn withdraw_citation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The citation and why it is withdrawn.")] input: WithdrawCitationInput,
+    ) -> Result<WithdrawCitationPayload> {
+        let principal = ctx.require_principal()?;
+        let id = ids::decode::<CitationId>(&input.citation_id, "citationId")?;
+        let outcome = evidence::withdraw_citation(ctx.db(), principal, id, input.reason).await?;
+        Ok(WithdrawCitationPayload { citation: Citation(outcome.citation), fact: Fact(outcome.fact) })
+    }
 }
+
+macro_rules! citation_payload {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(SimpleObject)]
+        pub struct $name {
+            /// The citation as the change left it.
+            pub citation: Citation,
+            /// The fact it belongs to, as the change left it.
+            pub fact: Fact,
+        }
+    };
+}
+
+citation_payload!(
+    /// What `proposeCitation` did: the pending citation and its fact.
+    ProposeCitationPayload
+);
+citation_payload!(
+    /// What `reviewCitation` did: the decided citation and its fact (a new version on approval).
+    ReviewCitationPayload
+);
+citation_payload!(
+    /// What `withdrawCitation` did: the withdrawn citation and its fact (a new version).
+    WithdrawCitationPayload
+);

@@ -4,14 +4,16 @@ use async_graphql::{Context, Object, ID};
 
 use super::input::{FactFilterInput, FactOrderInput};
 use super::list::{fact_connection, fact_connection_in};
+use crate::domain::fact::evidence::{list_pending_citations, pending_cursor_of};
 use crate::domain::fact::history::{diff_snapshots, revisions_of};
 use crate::domain::fact::query::{FactOrder, FactOrderField, Visibility};
 use crate::domain::fact::workflow::find_fact;
 use crate::domain::ids::FactId;
 use crate::domain::DomainError;
+use crate::graphql::connection::{page_request, Connection, Total};
 use crate::graphql::context::{ContextExt, Required};
 use crate::graphql::error::Result;
-use crate::graphql::graph::{visible_fact, Fact, FactConnection, FieldChange};
+use crate::graphql::graph::{visible_fact, Citation, CitationConnection, Fact, FactConnection, FieldChange};
 use crate::graphql::ids;
 
 #[derive(Default)]
@@ -94,5 +96,23 @@ impl ReviewQuery {
         let before = snapshot_at(from_version, "fromVersion")?;
         let after = snapshot_at(to_version, "toVersion")?;
         Ok(diff_snapshots(Some(&before), &after).into_iter().map(FieldChange::from).collect())
+    }
+
+    /// Reviewers and admins: citations proposed for published facts, waiting for a decision,
+    /// oldest first. Each shows its fact (`fact`) and its place in the snapshot
+    /// (`quoteInContext`).
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
+    async fn pending_citations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
+    ) -> Result<CitationConnection> {
+        ctx.require_role(Required::Reviewer, "only reviewers and admins see pending citations")?;
+        let page = page_request(first, after, last, before)?;
+        let page = list_pending_citations(ctx.db(), &page).await?;
+        Ok(Connection::new(page, pending_cursor_of, Citation, Total::PendingCitations))
     }
 }
