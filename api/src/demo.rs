@@ -186,7 +186,7 @@ async fn ensure_actor<C: ConnectionTrait + TransactionTrait>(
         wikidata_qid: record.wikidata_qid.clone(),
         aliases: record.aliases.clone(),
     };
-    actor_store::create_actor(db, ActorId(demo_uuid(&format!("actor:{}", record.name))), input).await?;
+    actor_store::create_actor(db, ActorId(demo_uuid(&format!("actor:{}", record.name))), input, None).await?;
     report.actors_created += 1;
     Ok(())
 }

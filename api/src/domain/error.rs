@@ -23,6 +23,9 @@ pub enum DomainError {
     InvalidInput(Vec<FieldViolation>),
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A write named a version other than the current one, which a client reloads.
+    #[error("the {what} has changed: its current version is {current_version}; reload and retry")]
+    StaleVersion { what: &'static str, current_version: i32 },
     #[error("cannot {action} a fact that is {from}; allowed: {}", .allowed.join(", "))]
     InvalidTransition { from: &'static str, action: &'static str, allowed: Vec<&'static str> },
     #[error("too many attempts; retry in {retry_after_secs} s")]
@@ -82,6 +85,6 @@ impl Violations {
 }
 
 /// The error for a write that names a version other than the current one.
-pub fn stale(what: &str, current: i32) -> DomainError {
-    DomainError::Conflict(format!("the {what} has changed: its current version is {current}; reload and retry"))
+pub fn stale(what: &'static str, current: i32) -> DomainError {
+    DomainError::StaleVersion { what, current_version: current }
 }

@@ -7,7 +7,7 @@ use crate::domain::actor::query::{cursor_of, list_actors, ActorFilter};
 use crate::domain::actor::{store as actor_store, ActorInput as DomainActorInput};
 use crate::domain::ids::ActorId;
 use crate::graphql::connection::{page_request, Connection, Total};
-use crate::graphql::context::ContextExt;
+use crate::graphql::context::{idempotency_key_for, ContextExt};
 use crate::graphql::error::{loader_error, Result};
 use crate::graphql::graph::{Actor, ActorConnection};
 use crate::graphql::ids;
@@ -100,9 +100,13 @@ impl ActorMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The actor.")] input: ActorInput,
+        #[graphql(desc = "Makes retries safe: the same key and input return the first result.")]
+        idempotency_key: Option<String>,
     ) -> Result<Actor> {
-        ctx.require_principal()?;
-        Ok(Actor(actor_store::create_actor(ctx.db(), ActorId::generate(), input.into()).await?))
+        let principal = ctx.require_principal()?;
+        let input = DomainActorInput::from(input);
+        let key = idempotency_key_for(principal, "createActor", idempotency_key, &input)?;
+        Ok(Actor(actor_store::create_actor(ctx.db(), ActorId::generate(), input, key).await?))
     }
 
     /// Replaces an actor's description; `expectedVersion` is the version you read (CONFLICT if stale).

@@ -132,6 +132,11 @@ fn to_graphql(error: DomainError) -> async_graphql::Error {
                 })
             }
             DomainError::Conflict(message) => coded(message, ErrorCode::Conflict),
+            error @ DomainError::StaleVersion { current_version, .. } => async_graphql::Error::new(error.to_string())
+                .extend_with(|_, ext| {
+                    ext.set("code", ErrorCode::Conflict.as_str());
+                    ext.set("currentVersion", current_version);
+                }),
             DomainError::InvalidTransition { from, action, allowed } => {
                 let message = if allowed.is_empty() {
                     format!("cannot {action} a fact that is {from}: no transition is allowed from {from}")

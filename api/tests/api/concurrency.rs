@@ -385,7 +385,35 @@ async fn a_retried_correction_returns_the_first_even_after_the_original_changed(
     assert_eq!(retry["data"]["supersedeFact"]["id"], first["supersedeFact"]["id"]);
 }
 
+/// A retried createActor with its idempotency key records one actor, not a second "Hürriyet
+/// Daily News"; the same key with another input is refused and records nothing.
+async fn a_retried_create_actor_with_its_key_records_one_actor(backend: Backend) {
+    let room = Newsroom::open(backend).await;
+    let create =
+        "mutation($input: ActorInput!, $key: String) { createActor(input: $input, idempotencyKey: $key) { id name } }";
+    let input = json!({ "name": "Hürriyet Daily News", "kind": "MEDIA_OUTLET", "country": "TR" });
+    let actors = room.app.row_count("actors").await;
+    let answers = join_all(
+        (0..4).map(|_| room.app.graphql_as(&room.editor, create, json!({ "input": input, "key": "hurriyet-1" }))),
+    )
+    .await;
+    let ids: std::collections::HashSet<String> = answers
+        .iter()
+        .map(|body| {
+            assert!(body.get("errors").is_none(), "{body:#}");
+            body["data"]["createActor"]["id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(ids.len(), 1, "every retry answers the same actor");
+    assert_eq!(room.app.row_count("actors").await, actors + 1);
+    let other = json!({ "name": "Hurriyet", "kind": "MEDIA_OUTLET" });
+    let refused = room.app.graphql_as(&room.editor, create, json!({ "input": other, "key": "hurriyet-1" })).await;
+    assert_bad_input(&refused, "idempotencyKey");
+    assert_eq!(room.app.row_count("actors").await, actors + 1);
+}
+
 backend_tests!(
+    a_retried_create_actor_with_its_key_records_one_actor,
     fifty_concurrent_identical_creates_with_one_key_make_one_fact,
     fifty_concurrent_identical_source_creates_with_one_key_make_one_source,
     creating_a_source_under_a_stored_canonical_url_returns_the_stored_one,

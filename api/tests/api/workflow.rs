@@ -1011,6 +1011,8 @@ async fn a_stale_expected_version_is_a_conflict_on_every_mutation_and_writes_not
             let (code, message, _) = single_error(&body);
             assert_eq!(code, "CONFLICT", "{context}: {body:#}");
             assert!(message.contains(&format!("version is {}", fact.version)), "{context}: {message}");
+            let current = &body["errors"][0]["extensions"]["currentVersion"];
+            assert_eq!(current, &json!(fact.version), "{context}: machine-readable: {body:#}");
             assert_eq!(desk.record(&fact).await, before, "{context}: nothing is written");
             assert_eq!(app.row_count("actor_aliases").await, aliases);
         }
@@ -1034,6 +1036,7 @@ async fn a_stale_expected_version_is_a_conflict_on_every_mutation_and_writes_not
         let (code, message, _) = single_error(&body);
         assert_eq!(code, "CONFLICT", "{body:#}");
         assert!(message.contains("version is 1"), "{message}");
+        assert_eq!(body["errors"][0]["extensions"]["currentVersion"], 1, "{body:#}");
         assert_eq!(app.row_count("actor_aliases").await, aliases);
         assert_eq!(actor_row(app, &desk.russia).await, russia, "the actor is untouched");
     }
@@ -1196,7 +1199,38 @@ async fn a_revision_changed_behind_the_applications_back_breaks_the_chain_there(
     assert!(stderr.contains("revision #5"), "names the forged revision: {stderr}");
 }
 
+/// A reviewer of a correction sees what it changes against the fact it corrects, not every
+/// field as if it were new.
+async fn a_corrections_review_shows_only_what_it_changes(backend: Backend) {
+    let desk = Desk::open(backend).await;
+    let app = &desk.app;
+    let original = desk.fact_in(Status::Published).await;
+    let correction = app
+        .ok_as(
+            &desk.author,
+            SUPERSEDE_FACT,
+            json!({ "id": original.id, "v": original.version, "input": desk.input(CORRECTED_SUMMARY) }),
+        )
+        .await["supersedeFact"]
+        .clone();
+    let submitted = desk.step_ok(Role::Author, Step::Submit, &Handle::of(&correction)).await;
+    let queue = app
+        .ok_as(&desk.reviewer, "{ reviewQueue { nodes { id changesSinceLastReview { field after } } } }", json!({}))
+        .await;
+    let entry = queue["reviewQueue"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == submitted.id.as_str())
+        .cloned()
+        .expect("the correction waits for review");
+    let fields: Vec<_> =
+        entry["changesSinceLastReview"].as_array().unwrap().iter().map(|c| c["field"].clone()).collect();
+    assert_eq!(fields, vec![json!("summary")], "{entry:#}");
+}
+
 backend_tests!(
+    a_corrections_review_shows_only_what_it_changes,
     an_editor_records_a_source_and_a_fact_that_another_reviewer_publishes,
     a_draft_can_only_be_edited_submitted_and_deleted_by_its_author,
     a_fact_in_review_can_only_be_decided_by_a_reviewer_or_admin_who_did_not_write_it,

@@ -8,6 +8,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::domain::idempotency::{Claim, IdempotencyKey};
 use crate::domain::ids::ActorId;
 use crate::domain::{fold, now, rules, stale, DomainError, DomainResult, Violations};
 
@@ -91,13 +92,26 @@ fn unique_violation_as(field: &str, message: &str, error: sea_orm::DbErr) -> Dom
 }
 
 /// Records a new actor under `id` (chosen by the caller, so a dataset can name its actors).
+/// With an idempotency key, a retry returns the actor the first request created.
 pub async fn create_actor<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     id: ActorId,
     input: ActorInput,
+    idempotency: Option<IdempotencyKey>,
 ) -> DomainResult<actor::Model> {
+    if let Some(key) = &idempotency {
+        if let Some(response) = key.lookup(db).await? {
+            return replayed_actor(db, &response).await;
+        }
+    }
     let valid = validate_actor(db, &input, None).await?;
     let txn = db.begin().await?;
+    if let Some(key) = &idempotency {
+        if let Claim::Replay(response) = key.claim(&txn).await? {
+            txn.commit().await?;
+            return replayed_actor(db, &response).await;
+        }
+    }
     let at = now();
     let created = actor::ActiveModel {
         id: Set(id.0),
@@ -115,8 +129,17 @@ pub async fn create_actor<C: ConnectionTrait + TransactionTrait>(
     .await
     .map_err(|e| unique_violation_as("wikidataQid", "is already the id of another actor", e))?;
     write_aliases(&txn, created.id, &valid.aliases).await?;
+    if let Some(key) = &idempotency {
+        key.complete(&txn, &created.id.to_string()).await?;
+    }
     txn.commit().await?;
     Ok(created)
+}
+
+/// The actor an earlier use of an idempotency key created.
+async fn replayed_actor<C: ConnectionTrait>(db: &C, response: &str) -> DomainResult<actor::Model> {
+    let id = Uuid::parse_str(response).map_err(|_| DomainError::Internal("bad idempotent response".into()))?;
+    actor::Entity::find_by_id(id).one(db).await?.ok_or_else(|| DomainError::NotFound("actor".into()))
 }
 
 /// Replaces an actor's description; `expected_version` must be the version the editor read.
@@ -150,7 +173,8 @@ pub async fn update_actor<C: ConnectionTrait + TransactionTrait>(
         .await
         .map_err(|e| unique_violation_as("wikidataQid", "is already the id of another actor", e))?;
     if updated.rows_affected == 0 {
-        return Err(DomainError::Conflict(format!("the actor changed since version {expected_version} was read")));
+        let current = actor::Entity::find_by_id(id).one(&txn).await?;
+        return Err(current.map_or_else(|| DomainError::NotFound("actor".into()), |now| stale("actor", now.version)));
     }
     write_aliases(&txn, id, &valid.aliases).await?;
     txn.commit().await?;

@@ -62,9 +62,9 @@ async fn guarded_update<C: ConnectionTrait>(
         .filter(fact::Column::Status.eq(fact.status));
     let result = change(update).exec(txn).await?;
     if result.rows_affected == 0 {
-        return Err(DomainError::Conflict(format!(
-            "the fact changed since version {expected_version} was read; reload and retry"
-        )));
+        // Someone else wrote first: say which version is current now, so the client can reload.
+        let current = fact::Entity::find_by_id(fact.id).one(txn).await?;
+        return Err(current.map_or_else(|| DomainError::NotFound("fact".into()), |now| stale("fact", now.version)));
     }
     fact::Entity::find_by_id(fact.id).one(txn).await?.ok_or_else(|| DomainError::NotFound("fact".into()))
 }
