@@ -42,6 +42,12 @@ pub async fn build_with(
     let statements = StatementCounter::default();
     let db = db::connect(database, &statements).await.context("connecting to the database")?;
     db::migrate(&db).await.context("applying migrations")?;
+    let recanonicalized = crate::domain::source::store::recanonicalize_urls(&db)
+        .await
+        .context("bringing source URLs to their canonical form")?;
+    if recanonicalized > 0 {
+        tracing::info!(sources = recanonicalized, "source URLs brought to their canonical form");
+    }
     let demo = if serve.demo { Some(load_demo(&db).await.context("loading the demo data")?) } else { None };
     let limits = QueryLimits {
         introspection: serve.introspection,

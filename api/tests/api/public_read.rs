@@ -375,7 +375,76 @@ async fn every_list_counts_what_its_filter_matches_as_the_caller_sees_it(backend
     assert_eq!(staff["sources"]["totalCount"], 2, "{staff:#}");
 }
 
+/// One document, one source: `www.`, a default port, a trailing `/` and a fragment do not make
+/// another one, when recording it or looking it up.
+async fn a_source_is_found_and_recorded_once_under_any_spelling_of_its_url(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    let demo = app.demo_source_id().await;
+    let by_url = "query($u: String!) { sourceByUrl(url: $u) { id } }";
+    for spelling in [
+        "https://www.chattythat.news/putin-talks-to-new-syrian-leadership-kremlin-438343.html",
+        "https://CHATTYTHAT.news:443/putin-talks-to-new-syrian-leadership-kremlin-438343.html/",
+        "https://www.chattythat.news/putin-talks-to-new-syrian-leadership-kremlin-438343.html#top",
+    ] {
+        let found = app.query_ok(by_url, json!({ "u": spelling })).await;
+        assert_eq!(found["sourceByUrl"]["id"], demo.as_str(), "{spelling}");
+    }
+    let editor = app.login(DEMO_EDITOR_EMAIL, DEMO_EDITOR_PASSWORD).await;
+    let sources = app.row_count("sources").await;
+    let input = json!({ "url": "https://www.chattythat.news/putin-talks-to-new-syrian-leadership-kremlin-438343.html/",
+        "title": "The same article", "kind": "NEWS_ARTICLE" });
+    let created = app
+        .ok_as(&editor, "mutation($i: SourceInput!) { createSource(input: $i) { id } }", json!({ "i": input }))
+        .await;
+    assert_eq!(created["createSource"]["id"], demo.as_str(), "the stored source is the answer");
+    assert_eq!(app.row_count("sources").await, sources);
+}
+
+/// Sources stored before `www.` and a trailing `/` were folded are brought to the new form when
+/// the server starts, unless another source already holds it.
+async fn stored_source_urls_are_brought_to_the_canonical_form_at_start(backend: Backend) {
+    use chancery::config::{DatabaseConfig, ServeConfig};
+    let database = TestDatabase::new(backend).await;
+    let config = DatabaseConfig::for_url(database.url.clone());
+    let mut serve = ServeConfig::default();
+    serve.auth.jwt_secret = Some("s".repeat(32).parse().unwrap());
+    let first = chancery::app::build(&config, &serve).await.expect("starts");
+    let insert = |id: Uuid, url: &str| entity::source::ActiveModel {
+        id: Set(id),
+        canonical_url: Set(url.to_owned()),
+        url: Set(url.to_owned()),
+        title: Set("Stored by an earlier release".into()),
+        kind: Set(entity::enums::SourceKind::NewsArticle),
+        outlet_id: Set(None),
+        published_on: Set(None),
+        published_precision: Set(None),
+        retrieved_at: Set(Utc::now()),
+        language: Set(None),
+        archive_url: Set(None),
+        snapshot: Set(None),
+        snapshot_sha256: Set(None),
+        created_by: Set(None),
+        version: Set(1),
+        created_at: Set(Utc::now()),
+        updated_at: Set(Utc::now()),
+    };
+    let (old, clash, holder) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    insert(old, "https://www.example.org/report/").insert(&first.db).await.unwrap();
+    insert(holder, "https://example.net/b").insert(&first.db).await.unwrap();
+    insert(clash, "https://www.example.net/b/").insert(&first.db).await.unwrap();
+    drop(first);
+    let second = chancery::app::build(&config, &serve).await.expect("restarts");
+    let canonical = |id: Uuid| {
+        let db = second.db.clone();
+        async move { entity::source::Entity::find_by_id(id).one(&db).await.unwrap().unwrap().canonical_url }
+    };
+    assert_eq!(canonical(old).await, "https://example.org/report");
+    assert_eq!(canonical(clash).await, "https://www.example.net/b/", "a clash is left for an editor");
+}
+
 backend_tests!(
+    a_source_is_found_and_recorded_once_under_any_spelling_of_its_url,
+    stored_source_urls_are_brought_to_the_canonical_form_at_start,
     every_list_counts_what_its_filter_matches_as_the_caller_sees_it,
     demo_facts_carry_their_full_provenance,
     relations_between_russia_and_syria_newest_first,

@@ -108,3 +108,39 @@ pub async fn create_source<C: ConnectionTrait + TransactionTrait>(
     txn.commit().await?;
     Ok(stored)
 }
+
+/// Brings stored sources to the current canonical form of their URL (this release stopped
+/// telling `www.` and a trailing `/` apart). Only rows that may be affected are read. A row whose
+/// new form another source already holds keeps its old one, with a warning: merging two
+/// sources is an editor's decision. Returns how many rows changed.
+pub async fn recanonicalize_urls<C: ConnectionTrait>(db: &C) -> DomainResult<u64> {
+    use sea_orm::sea_query::Expr;
+    use sea_orm::Condition;
+    let candidates = source::Entity::find()
+        .filter(
+            Condition::any()
+                .add(source::Column::CanonicalUrl.like("%://www.%"))
+                .add(source::Column::CanonicalUrl.like("%/")),
+        )
+        .all(db)
+        .await?;
+    let mut changed = 0;
+    for row in candidates {
+        let Ok(canonical) = crate::domain::urls::canonicalize_url(&row.url) else { continue };
+        if canonical == row.canonical_url {
+            continue;
+        }
+        let taken = source::Entity::find().filter(source::Column::CanonicalUrl.eq(canonical.clone())).one(db).await?;
+        if let Some(other) = taken {
+            tracing::warn!(source = %row.id, other = %other.id, url = %canonical, "two sources now share one canonical URL; kept apart");
+            continue;
+        }
+        source::Entity::update_many()
+            .col_expr(source::Column::CanonicalUrl, Expr::val(canonical))
+            .filter(source::Column::Id.eq(row.id))
+            .exec(db)
+            .await?;
+        changed += 1;
+    }
+    Ok(changed)
+}
