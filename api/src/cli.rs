@@ -8,8 +8,12 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::config::{Cli, Command, DatabaseConfig, MigrateDirection, ServeConfig, UserCommand};
 use crate::db::{self, StatementCounter};
 use crate::demo::{self, DemoReport};
+use crate::domain::account::query::user_by_email;
 use crate::domain::account::store as users;
 use crate::domain::fact::history::{verify_chain_since, ChainVerdict, SeenHead};
+use crate::domain::ids::UserId;
+use entity::user;
+use sea_orm::{EntityTrait, QueryOrder};
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or_else(|| Command::Serve(Box::new(ServeConfig::default_for_cli()))) {
@@ -61,13 +65,48 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 users::create_user(&db, users::NewUser { email, display_name: name, role, password: password.clone() })
                     .await
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("created {} ({}) as {}", user.email, user.id, user.role.as_str());
+            println!("created {} as {}: {}", user.email, user.role.as_str(), user_global_id(&user));
             if generated {
                 println!("password (shown once): {password}");
             }
             Ok(())
         }
+        Command::User(UserCommand::List) => {
+            let db = connect(&cli.database).await?;
+            let accounts = user::Entity::find().order_by_asc(user::Column::Id).all(&db).await?;
+            for account in &accounts {
+                let state = if account.active { "active" } else { "deactivated" };
+                println!("{}\t{}\t{}\t{state}", user_global_id(account), account.email, account.role.as_str());
+            }
+            Ok(())
+        }
+        Command::User(UserCommand::SetRole { email, role }) => {
+            let db = connect(&cli.database).await?;
+            let account = account_by_email(&db, &email).await?;
+            let changed = users::set_role(&db, UserId(account.id), role).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{} is now {}; its tokens are revoked", changed.email, changed.role.as_str());
+            Ok(())
+        }
+        Command::User(UserCommand::Deactivate { email }) => {
+            let db = connect(&cli.database).await?;
+            let account = account_by_email(&db, &email).await?;
+            let changed = users::deactivate(&db, UserId(account.id)).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{} is deactivated; its tokens are revoked", changed.email);
+            Ok(())
+        }
     }
+}
+
+/// The global id the API shows for an account.
+fn user_global_id(account: &user::Model) -> String {
+    crate::graphql::ids::global(UserId(account.id)).to_string()
+}
+
+async fn account_by_email(db: &sea_orm::DatabaseConnection, email: &str) -> anyhow::Result<user::Model> {
+    user_by_email(db, email)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .with_context(|| format!("no account signs in as {email}"))
 }
 
 async fn connect(config: &DatabaseConfig) -> anyhow::Result<sea_orm::DatabaseConnection> {

@@ -95,6 +95,23 @@ pub enum UserCommand {
         #[arg(long)]
         name: Option<String>,
     },
+    /// List every account: global id, email, role, and whether it is active.
+    List,
+    /// Change an account's role; its existing tokens are revoked.
+    SetRole {
+        /// Sign-in email of the account.
+        #[arg(long)]
+        email: String,
+        /// EDITOR, REVIEWER or ADMIN.
+        #[arg(long, value_parser = parse_role)]
+        role: entity::enums::UserRole,
+    },
+    /// Deactivate an account; its existing tokens are revoked and it can no longer sign in.
+    Deactivate {
+        /// Sign-in email of the account.
+        #[arg(long)]
+        email: String,
+    },
 }
 
 /// A head of the revision log as `historyHead` reports it: the revision at `sequence` had `hash`.

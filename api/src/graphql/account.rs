@@ -4,14 +4,16 @@ use chrono::{DateTime, Utc};
 use entity::enums::UserRole;
 use entity::user;
 
+use super::connection::{page_request, Connection, ListNode, Total};
 use super::context::{ContextExt, Required};
-use super::error::Result;
+use super::error::{loader_error, Result};
 use super::fact::input::FactFilterInput;
 use super::fact::list::fact_connection_in;
 use super::graph::FactConnection;
 use super::ids;
 use crate::auth::tokens::TokenService;
 use crate::domain::account::login::login;
+use crate::domain::account::query::{cursor_of, list_users, UserFilter};
 use crate::domain::account::store::{self as users, NewUser};
 use crate::domain::account::Principal;
 use crate::domain::fact::query::{FactOrder, FactOrderField, Visibility};
@@ -19,11 +21,35 @@ use crate::domain::ids::UserId;
 use crate::throttling::login::LoginThrottle;
 use crate::throttling::ClientAddress;
 
-/// The signed-in caller, or UNAUTHENTICATED.
 /// Why a non-admin may not call the account mutations.
 const MANAGE_ACCOUNTS: &str = "only an admin may manage accounts";
 
+#[derive(Clone)]
 pub struct User(pub user::Model);
+
+impl ListNode for User {
+    const NAME: &'static str = "User";
+}
+
+/// A page of accounts.
+pub type UserConnection = Connection<User>;
+
+/// Which accounts to list.
+#[derive(InputObject, Default)]
+pub struct UserFilterInput {
+    /// Only accounts with one of these roles.
+    pub roles: Option<Vec<UserRole>>,
+    /// Only active (or only deactivated) accounts.
+    pub active: Option<bool>,
+}
+
+/// An account by its id, for an admin; null for anyone else.
+pub async fn visible_user(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Option<User>> {
+    if !ctx.principal().is_some_and(Principal::is_admin) {
+        return Ok(None);
+    }
+    Ok(ctx.loaders().users.load_one(id).await.map_err(loader_error)?.map(User))
+}
 
 /// A user account (visible to the account itself and to admins only).
 #[Object]
@@ -106,6 +132,25 @@ impl ViewerQuery {
         let read =
             fact_connection_in(ctx, Visibility::OwnedBy(principal.user_id), filter, order, first, after, last, before);
         Ok(read.await?.into())
+    }
+
+    /// Admins: accounts, oldest first.
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which accounts.")] filter: Option<UserFilterInput>,
+        #[graphql(desc = "Page size from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
+    ) -> Result<UserConnection> {
+        ctx.require_role(Required::Admin, "only an admin may list accounts")?;
+        let page = page_request(first, after, last, before)?;
+        let input = filter.unwrap_or_default();
+        let filter = UserFilter { roles: input.roles.unwrap_or_default(), active: input.active };
+        let page = list_users(ctx.db(), &filter, &page).await?;
+        Ok(Connection::new(page, cursor_of, User, Total::Users(filter)))
     }
 }
 

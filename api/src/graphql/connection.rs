@@ -7,6 +7,7 @@ use async_graphql::{Context, Object, OutputType, SimpleObject, TypeName};
 
 use super::context::ContextExt;
 use super::error::Result;
+use crate::domain::account::query::{count_users, UserFilter};
 use crate::domain::actor::query::{count_actors, ActorFilter};
 use crate::domain::fact::evidence::count_pending_citations;
 use crate::domain::fact::query::{count_facts, ValidFactFilter, Visibility};
@@ -39,6 +40,7 @@ pub enum Total {
     Actors(ActorFilter),
     Sources(SourceFilter),
     PendingCitations,
+    Users(UserFilter),
 }
 
 /// One page of a list.
@@ -105,6 +107,7 @@ impl<N: ListNode> Connection<N> {
             Total::Actors(filter) => count_actors(db, filter).await?,
             Total::Sources(filter) => count_sources(db, filter).await?,
             Total::PendingCitations => count_pending_citations(db).await?,
+            Total::Users(filter) => count_users(db, filter).await?,
         };
         Ok(count as i64)
     }

@@ -4,10 +4,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use entity::{actor, citation, fact, fact_kind, fact_participant, fact_qualifier, source};
+use entity::{actor, citation, fact, fact_kind, fact_participant, fact_qualifier, source, user};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
+use crate::domain::account::query as accounts;
 use crate::domain::actor::query as actors;
 use crate::domain::fact::query as facts;
 use crate::domain::source::query as sources;
@@ -47,6 +48,8 @@ batch_loader!(/// Qualifiers by fact id.
     QualifiersByFact, Uuid, Vec<fact_qualifier::Model>, facts::qualifiers_of);
 batch_loader!(/// Citations by fact id.
     CitationsByFact, Uuid, Vec<citation::Model>, facts::citations_of);
+batch_loader!(/// Accounts by id.
+    UserById, Uuid, user::Model, accounts::users_by_ids);
 batch_loader!(/// Aliases by actor id.
     AliasesByActor, Uuid, Vec<String>, actors::aliases_of);
 
@@ -61,6 +64,7 @@ pub struct Loaders {
     pub qualifiers: DataLoader<QualifiersByFact, HashMapCache>,
     pub citations: DataLoader<CitationsByFact, HashMapCache>,
     pub aliases: DataLoader<AliasesByActor, HashMapCache>,
+    pub users: DataLoader<UserById, HashMapCache>,
 }
 
 impl Loaders {
@@ -83,6 +87,7 @@ impl Loaders {
             qualifiers: make(QualifiersByFact(db.clone())),
             citations: make(CitationsByFact(db.clone())),
             aliases: make(AliasesByActor(db.clone())),
+            users: make(UserById(db.clone())),
         }
     }
 }

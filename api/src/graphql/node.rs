@@ -1,6 +1,7 @@
 //! The `Node` interface: any object by its global id.
 use async_graphql::{Context, Interface, Object, ID};
 
+use super::account::{visible_user, User};
 use super::context::ContextExt;
 use super::error::{loader_error, Result};
 use super::graph::{visible_fact, visible_source, Actor, Fact, Source};
@@ -16,6 +17,7 @@ pub enum Node {
     Actor(Actor),
     Source(Source),
     FactKind(FactKind),
+    User(User),
 }
 
 async fn load_node(ctx: &Context<'_>, type_name: &str, key: &str) -> Result<Option<Node>> {
@@ -31,6 +33,7 @@ async fn load_node(ctx: &Context<'_>, type_name: &str, key: &str) -> Result<Opti
             .await
             .map_err(loader_error)?
             .map(|model| Node::FactKind(FactKind { model })),
+        ids::USER => visible_user(ctx, uuid()?).await?.map(Node::User),
         _ => None,
     })
 }

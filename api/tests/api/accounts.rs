@@ -451,7 +451,72 @@ async fn cli_user_create_refuses_a_short_password_or_an_unknown_role(backend: Ba
     assert_eq!(app.row_count("users").await, before);
 }
 
+async fn cli_user_commands_list_change_and_deactivate_accounts_and_revoke_tokens(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    let output =
+        chancery(&app, &["user", "create", "--email", "desk@y.org", "--role", "editor"], Some("a-piped-password-1\n"))
+            .await;
+    assert!(output.status.success(), "{output:?}");
+    let stdout = text(&output.stdout);
+    let global_id = stdout.trim().rsplit(' ').next().unwrap().to_owned();
+    let (_, admin) = app.user_with_role(UserRole::Admin).await;
+    let node = app
+        .ok_as(&admin, "query($id: ID!) { node(id: $id) { ... on User { email role } } }", json!({ "id": global_id }))
+        .await;
+    assert_eq!(node["node"]["email"], "desk@y.org", "create prints the account's global id: {stdout}");
+    let listed = text(&chancery(&app, &["user", "list"], None).await.stdout);
+    assert!(
+        listed.lines().any(|line| line.starts_with(&global_id) && line.contains("EDITOR") && line.ends_with("active")),
+        "{listed}"
+    );
+    let token = app.login("desk@y.org", "a-piped-password-1").await;
+    let output = chancery(&app, &["user", "set-role", "--email", "DESK@y.org", "--role", "reviewer"], None).await;
+    assert!(output.status.success(), "{output:?}");
+    let revoked = app.graphql_as(&token, "{ viewer { role } }", json!({})).await;
+    assert_eq!(single_error(&revoked).0, "UNAUTHENTICATED", "a role change revokes the account's tokens");
+    let token = app.login("desk@y.org", "a-piped-password-1").await;
+    assert_eq!(app.ok_as(&token, "{ viewer { role } }", json!({})).await["viewer"]["role"], "REVIEWER");
+    let output = chancery(&app, &["user", "deactivate", "--email", "desk@y.org"], None).await;
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(single_error(&app.graphql_as(&token, "{ viewer { role } }", json!({})).await).0, "UNAUTHENTICATED");
+    let login = app
+        .graphql("mutation { login(email: \"desk@y.org\", password: \"a-piped-password-1\") { token } }", json!({}))
+        .await;
+    assert_eq!(single_error(&login).0, "UNAUTHENTICATED", "a deactivated account cannot sign in");
+    let listed = text(&chancery(&app, &["user", "list"], None).await.stdout);
+    assert!(listed.lines().any(|line| line.starts_with(&global_id) && line.ends_with("deactivated")), "{listed}");
+    let unknown = chancery(&app, &["user", "deactivate", "--email", "nobody@y.org"], None).await;
+    assert!(!unknown.status.success(), "an unknown account is an error");
+    assert!(text(&unknown.stderr).contains("nobody@y.org"), "{unknown:?}");
+}
+
+async fn admins_list_accounts_and_see_them_as_nodes_nobody_else_does(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    let (_, admin) = app.user_with_role(UserRole::Admin).await;
+    let editor = app.login("editor@demo.chancery", "demo-editor-password").await;
+    let query = "query($f: UserFilterInput, $after: String) { users(filter: $f, after: $after) { totalCount nodes { id email role active } } }";
+    let all = app.ok_as(&admin, query, json!({})).await;
+    assert_eq!(all["users"]["totalCount"], 3, "the two demo accounts and the admin: {all:#}");
+    let reviewers = app.ok_as(&admin, query, json!({ "f": { "roles": ["REVIEWER"] } })).await;
+    assert_eq!(reviewers["users"]["nodes"][0]["email"], "reviewer@demo.chancery");
+    assert_eq!(reviewers["users"]["totalCount"], 1);
+    let refused = app.graphql_as(&editor, query, json!({})).await;
+    assert_eq!(single_error(&refused).0, "FORBIDDEN");
+    assert_eq!(single_error(&app.graphql(query, json!({})).await).0, "UNAUTHENTICATED");
+    assert_bad_input(&app.graphql_as(&admin, query, json!({ "after": "garbage" })).await, "after");
+    let reviewer_id = reviewers["users"]["nodes"][0]["id"].clone();
+    let node = "query($id: ID!) { node(id: $id) { id ... on User { email } } }";
+    assert_eq!(app.ok_as(&admin, node, json!({ "id": reviewer_id })).await["node"]["email"], "reviewer@demo.chancery");
+    assert!(
+        app.ok_as(&editor, node, json!({ "id": reviewer_id })).await["node"].is_null(),
+        "an editor sees no account"
+    );
+    assert!(app.query_ok(node, json!({ "id": reviewer_id })).await["node"].is_null());
+}
+
 backend_tests!(
+    cli_user_commands_list_change_and_deactivate_accounts_and_revoke_tokens,
+    admins_list_accounts_and_see_them_as_nodes_nobody_else_does,
     login_returns_a_token_valid_for_about_an_hour_and_the_viewer,
     wrong_password_and_unknown_email_get_the_identical_error,
     after_five_failures_an_account_is_locked_even_for_the_right_password,

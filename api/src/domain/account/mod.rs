@@ -3,6 +3,7 @@
 //! verified token to the account's current state; `login` checks a password and issues a token.
 pub mod login;
 pub mod principal;
+pub mod query;
 pub mod store;
 
 pub use principal::Principal;
