@@ -4,12 +4,14 @@
 pub use sea_orm_migration::prelude::*;
 
 mod backend_sql;
+mod kind_seeds;
 mod m20261125_000001_core_schema;
 mod m20261125_000002_fact_kind_vocabulary;
 mod m20261125_000003_search_and_history_guards;
 mod m20261126_000004_history_head_guard;
 mod m20261126_000005_shared_throttle;
 mod m20261126_000006_citation_review;
+mod m20261126_000007_wider_vocabulary;
 
 pub struct Migrator;
 
@@ -23,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_history_head_guard::Migration),
             Box::new(m20261126_000005_shared_throttle::Migration),
             Box::new(m20261126_000006_citation_review::Migration),
+            Box::new(m20261126_000007_wider_vocabulary::Migration),
         ]
     }
 }

@@ -3,19 +3,10 @@
 //! CAMEO code used when exporting.
 use sea_orm_migration::prelude::*;
 
+use crate::kind_seeds::{delete_kinds, insert_kinds, KindSeed};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-struct KindSeed {
-    key: &'static str,
-    label: &'static str,
-    description: &'static str,
-    symmetric: bool,
-    allowed_qualifiers: &'static [&'static str],
-    required_qualifiers: &'static [&'static str],
-    allowed_roles: &'static [&'static str],
-    cameo_code: Option<&'static str>,
-}
 
 const SEEDS: &[KindSeed] = &[
     KindSeed {
@@ -121,55 +112,13 @@ const SEEDS: &[KindSeed] = &[
     },
 ];
 
-fn json_list(items: &[&str]) -> String {
-    let quoted: Vec<String> = items.iter().map(|item| format!("\"{item}\"")).collect();
-    format!("[{}]", quoted.join(","))
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let mut insert = Query::insert();
-        insert.into_table("fact_kinds").columns([
-            "key",
-            "label",
-            "description",
-            "category",
-            "symmetric",
-            "allowed_qualifiers",
-            "required_qualifiers",
-            "allowed_roles",
-            "cameo_code",
-            "created_at",
-        ]);
-        for seed in SEEDS {
-            let category = seed.key.split('.').next().unwrap_or(seed.key);
-            let json_value = |items| {
-                Expr::val(json_list(items)).cast_as(match manager.get_database_backend() {
-                    sea_orm_migration::sea_orm::DatabaseBackend::Postgres => "json",
-                    _ => "text",
-                })
-            };
-            insert.values_panic([
-                seed.key.into(),
-                seed.label.into(),
-                seed.description.into(),
-                category.into(),
-                seed.symmetric.into(),
-                json_value(seed.allowed_qualifiers),
-                json_value(seed.required_qualifiers),
-                json_value(seed.allowed_roles),
-                seed.cameo_code.map(str::to_owned).into(),
-                Expr::current_timestamp(),
-            ]);
-        }
-        manager.exec_stmt(insert).await
+        insert_kinds(manager, SEEDS).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let keys: Vec<&str> = SEEDS.iter().map(|seed| seed.key).collect();
-        manager
-            .exec_stmt(Query::delete().from_table("fact_kinds").and_where(Expr::col("key").is_in(keys)).to_owned())
-            .await
+        delete_kinds(manager, SEEDS).await
     }
 }

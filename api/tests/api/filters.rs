@@ -552,9 +552,32 @@ async fn fact_kinds_list_the_shipped_vocabulary(backend: Backend) {
         "aid.pledge",
         "military.basing_access",
         "military.armed_attack",
+        "diplomatic.invitation",
+        "diplomatic.treaty",
+        "diplomatic.recognition",
+        "diplomatic.ambassador_recall",
+        "diplomatic.expulsion",
+        "diplomatic.summit",
+        "diplomatic.vote",
+        "economic.sanctions_imposed",
+        "economic.sanctions_lifted",
+        "military.arms_transfer",
+        "military.deployment",
+        "military.withdrawal",
+        "military.ceasefire",
+        "aid.delivery",
+        "policy.threat",
+        "policy.condemnation",
+        "humanitarian.prisoner_exchange",
     ] {
         assert!(keys.contains(&required), "{required} is shipped: {keys:?}");
     }
+    let code = |key: &str| kinds.iter().find(|k| k["key"] == key).unwrap()["cameoCode"].clone();
+    assert_eq!(code("economic.sanctions_imposed"), "163");
+    assert_eq!(code("military.ceasefire"), "0871");
+    assert!(code("diplomatic.vote").is_null(), "no CAMEO code fits a vote");
+    let vote = kinds.iter().find(|k| k["key"] == "diplomatic.vote").unwrap();
+    assert_eq!(vote["requiredQualifiers"], json!(["body", "vote"]));
     for kind in kinds {
         let key = kind["key"].as_str().unwrap();
         assert!(kind["label"].as_str().is_some_and(|l| !l.trim().is_empty()), "{key} has a label");
