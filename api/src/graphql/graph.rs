@@ -19,7 +19,9 @@ use super::fact::input::{FactFilterInput, FactOrderInput};
 use super::fact::list::{fact_connection, FactPage};
 use super::ids;
 use super::kind::FactKind;
-use crate::domain::fact::history::{changes_since_last_review, revisions_of, FieldChange as DomainFieldChange};
+use crate::domain::fact::history::{
+    changes_since_last_review, revisions_of, FieldChange as DomainFieldChange, RevisionAction,
+};
 use crate::domain::fact::workflow::can_read;
 use crate::domain::ids::{ActorId, CitationId, FactId, SourceId};
 use crate::domain::DomainError;
@@ -201,6 +203,52 @@ pub async fn visible_fact(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> Result<O
     Ok(found.filter(|f| can_read(ctx.principal(), f)).map(Fact))
 }
 
+/// What a revision of a fact records.
+#[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "RevisionAction")]
+pub enum RevisionActionKind {
+    /// The fact was created as a draft (or a correction).
+    Created,
+    /// Its content was edited.
+    Updated,
+    /// It was submitted for review.
+    Submitted,
+    /// A reviewer approved it: it was published.
+    Approved,
+    /// A reviewer sent it back to its author.
+    ChangesRequested,
+    /// A reviewer refused it.
+    Rejected,
+    /// It was retracted, with a reason.
+    Retracted,
+    /// A published correction replaced it.
+    Superseded,
+    /// The draft was deleted.
+    Deleted,
+    /// A proposed citation was approved as further evidence.
+    CitationAdded,
+    /// A citation was withdrawn, with a reason.
+    CitationWithdrawn,
+}
+
+impl From<RevisionAction> for RevisionActionKind {
+    fn from(action: RevisionAction) -> Self {
+        match action {
+            RevisionAction::Created => Self::Created,
+            RevisionAction::Updated => Self::Updated,
+            RevisionAction::Submitted => Self::Submitted,
+            RevisionAction::Approved => Self::Approved,
+            RevisionAction::ChangesRequested => Self::ChangesRequested,
+            RevisionAction::Rejected => Self::Rejected,
+            RevisionAction::Retracted => Self::Retracted,
+            RevisionAction::Superseded => Self::Superseded,
+            RevisionAction::Deleted => Self::Deleted,
+            RevisionAction::CitationAdded => Self::CitationAdded,
+            RevisionAction::CitationWithdrawn => Self::CitationWithdrawn,
+        }
+    }
+}
+
 /// One entry of a fact's history.
 pub struct Revision {
     model: entity::revision::Model,
@@ -215,10 +263,11 @@ impl Revision {
     async fn version(&self) -> i32 {
         self.model.fact_version
     }
-    /// What happened: CREATED, UPDATED, SUBMITTED, APPROVED, CHANGES_REQUESTED, REJECTED,
-    /// RETRACTED, SUPERSEDED or DELETED.
-    async fn action(&self) -> &str {
-        &self.model.action
+    /// What happened.
+    async fn action(&self) -> Result<RevisionActionKind> {
+        RevisionAction::parse(&self.model.action)
+            .map(RevisionActionKind::from)
+            .ok_or_else(|| DomainError::Internal(format!("unknown revision action {}", self.model.action)).into())
     }
     /// When it happened.
     async fn at(&self) -> DateTime<Utc> {

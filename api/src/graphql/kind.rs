@@ -4,7 +4,9 @@ use super::error::Result;
 use super::ids;
 use crate::domain::kind::{list_kinds, string_list};
 use async_graphql::{Context, Object, ID};
+use entity::enums::ParticipantRole;
 use entity::fact_kind;
+use sea_orm::Iterable;
 
 #[derive(Clone)]
 pub struct FactKind {
@@ -47,8 +49,9 @@ impl FactKind {
         string_list(&self.model.required_qualifiers)
     }
     /// Participant roles a fact of this kind admits.
-    async fn allowed_roles(&self) -> Vec<String> {
-        string_list(&self.model.allowed_roles)
+    async fn allowed_roles(&self) -> Vec<ParticipantRole> {
+        let roles = string_list(&self.model.allowed_roles);
+        ParticipantRole::iter().filter(|role| roles.iter().any(|r| r == role.as_str())).collect()
     }
     /// CAMEO event code used when exporting, where one fits.
     async fn cameo_code(&self) -> Option<&str> {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::support::{Backend, TestApp};
+use crate::support::{assert_bad_input, Backend, TestApp};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use serde_json::{json, Value};
 
@@ -601,7 +601,46 @@ async fn fact_kinds_list_the_shipped_vocabulary(backend: Backend) {
     assert_eq!(data["factKinds"], json!([]));
 }
 
+/// `statuses` narrows a list to current facts; the public may not ask for what it never sees.
+async fn statuses_narrow_the_public_record_to_current_facts(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    let reviewer = app.login("reviewer@demo.chancery", "demo-reviewer-password").await;
+    let call = app
+        .query_ok(r#"{ facts(filter: {kinds: ["diplomatic.phone_call"]}) { nodes { id version } } }"#, json!({}))
+        .await;
+    let (id, version) = (call["facts"]["nodes"][0]["id"].clone(), call["facts"]["nodes"][0]["version"].clone());
+    app.ok_as(
+        &reviewer,
+        "mutation($id: ID!, $v: Int!) { retractFact(id: $id, expectedVersion: $v, reason: \"Test retraction.\") { status } }",
+        json!({ "id": id, "v": version }),
+    )
+    .await;
+    let count = |filter: Value| {
+        let app = &app;
+        async move {
+            let data = app
+                .query_ok("query($f: FactFilterInput) { facts(filter: $f) { totalCount } }", json!({ "f": filter }))
+                .await;
+            data["facts"]["totalCount"].as_i64().unwrap()
+        }
+    };
+    assert_eq!(count(json!(null)).await, 10, "every public status by default");
+    assert_eq!(count(json!({ "statuses": ["PUBLISHED"] })).await, 9, "current facts only");
+    assert_eq!(count(json!({ "statuses": ["RETRACTED", "SUPERSEDED"] })).await, 1);
+    let refused = app
+        .graphql(
+            "query($f: FactFilterInput) { facts(filter: $f) { totalCount } }",
+            json!({ "f": { "statuses": ["PUBLISHED", "DRAFT"] } }),
+        )
+        .await;
+    assert_bad_input(&refused, "filter.statuses[1]");
+    let editor = app.login("editor@demo.chancery", "demo-editor-password").await;
+    let own = app.ok_as(&editor, r#"{ myFacts(filter: {statuses: [DRAFT]}) { totalCount } }"#, json!({})).await;
+    assert_eq!(own["myFacts"]["totalCount"], 0, "an editor's own list may ask for drafts");
+}
+
 backend_tests!(
+    statuses_narrow_the_public_record_to_current_facts,
     all_of_russia_and_syria_gives_the_seven_facts_both_take_part_in_newest_first,
     the_washington_post_is_no_participant_but_rt_published_all_ten,
     subjects_and_objects_select_facts_by_the_role_played,

@@ -31,6 +31,26 @@ pub enum RevisionAction {
 }
 
 impl RevisionAction {
+    /// Every action, in the order of the enum.
+    pub const ALL: [RevisionAction; 11] = [
+        Self::Created,
+        Self::Updated,
+        Self::Submitted,
+        Self::Approved,
+        Self::ChangesRequested,
+        Self::Rejected,
+        Self::Retracted,
+        Self::Superseded,
+        Self::Deleted,
+        Self::CitationAdded,
+        Self::CitationWithdrawn,
+    ];
+
+    /// The action a stored revision names.
+    pub fn parse(stored: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|action| action.as_str() == stored)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Created => "CREATED",

@@ -125,6 +125,8 @@ pub struct FactFilter {
     pub outlets: Vec<ActorId>,
     pub search: Option<String>,
     pub verified_only: bool,
+    /// Only facts in these statuses (the public may ask for public statuses only).
+    pub statuses: Vec<FactStatus>,
 }
 
 /// A filter whose every part has been checked against the rules and the vocabulary.
@@ -153,6 +155,7 @@ impl FactFilter {
             ("objects", self.objects.len()),
             ("sources", self.sources.len()),
             ("outlets", self.outlets.len()),
+            ("statuses", self.statuses.len()),
         ] {
             if list > MAX_FILTER_LIST {
                 violations.add(path(name), format!("may list at most {MAX_FILTER_LIST} values"));
@@ -250,9 +253,33 @@ impl ValidFactFilter {
         self
     }
 
+    /// Refuses, under `prefix`, a status the list can never hold: the public record holds
+    /// PUBLISHED, RETRACTED and SUPERSEDED facts only, the review queue IN_REVIEW ones only.
+    pub fn check_statuses(&self, visibility: Visibility, prefix: &str) -> DomainResult<()> {
+        let possible: &[FactStatus] = match visibility {
+            Visibility::Public => PUBLIC_STATUSES,
+            Visibility::InReview => &[FactStatus::InReview],
+            Visibility::OwnedBy(_) => return Ok(()),
+        };
+        let mut violations = Violations::new();
+        for (index, status) in self.filter.statuses.iter().enumerate() {
+            if !possible.contains(status) {
+                let allowed: Vec<&str> = possible.iter().map(|s| s.as_str()).collect();
+                violations.add(
+                    format!("{prefix}.statuses[{index}]"),
+                    format!("{} is not a status this list holds; it holds {}", status.as_str(), allowed.join(", ")),
+                );
+            }
+        }
+        violations.into_result()
+    }
+
     fn condition(&self, backend: DatabaseBackend, visibility: Visibility) -> Condition {
         let f = &self.filter;
         let mut cond = visibility.condition();
+        if !f.statuses.is_empty() {
+            cond = cond.add(fact::Column::Status.is_in(f.statuses.iter().copied()));
+        }
         if !f.kinds.is_empty() {
             cond = cond.add(fact::Column::KindKey.is_in(f.kinds.iter().cloned()));
         }

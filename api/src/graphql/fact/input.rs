@@ -3,7 +3,7 @@
 //! an id that cannot be read is reported at its path beside the decoded input.
 use async_graphql::{Enum, InputObject, ID};
 use chrono::NaiveDate;
-use entity::enums::{Attribution, DatePrecision, Modality, ParticipantRole};
+use entity::enums::{Attribution, DatePrecision, FactStatus, Modality, ParticipantRole};
 use sea_orm::DatabaseConnection;
 
 use crate::domain::fact::evidence::CitationDecision;
@@ -158,6 +158,9 @@ pub struct FactFilterInput {
     pub search: Option<String>,
     /// Only facts with at least one quote verified against its source's snapshot.
     pub verified_only: Option<bool>,
+    /// Only facts in these statuses. The public record holds PUBLISHED, RETRACTED and
+    /// SUPERSEDED facts (the default: all three); ask for `[PUBLISHED]` for current facts only.
+    pub statuses: Option<Vec<FactStatus>>,
 }
 
 impl FactFilterInput {
@@ -191,6 +194,7 @@ impl FactFilterInput {
             occurred_to: self.occurred_to,
             search: self.search,
             verified_only: self.verified_only.unwrap_or(false),
+            statuses: self.statuses.unwrap_or_default(),
         };
         Ok(filter.validate(db, prefix, violations).await?)
     }

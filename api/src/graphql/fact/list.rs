@@ -78,6 +78,7 @@ async fn run_fact_query(
     order: FactOrder,
     page: PageRequest,
 ) -> Result<FactPage> {
+    filter.check_statuses(visibility, "filter")?;
     let page = list_facts(ctx.db(), visibility, &filter, order, &page).await?;
     prefetch_fact_parts(ctx, &page.items).await?;
     Ok(FactPage { page, order, total: Total::Facts { visibility, filter: Box::new(filter) } })
