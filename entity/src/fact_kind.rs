@@ -18,6 +18,12 @@ pub struct Model {
     pub allowed_roles: Json,
     pub cameo_code: Option<String>,
     pub created_at: DateTimeUtc,
+    /// Incremented by every change; a change names the version it read.
+    pub version: i32,
+    /// When it was deprecated: no new fact may use it.
+    pub deprecated_at: Option<DateTimeUtc>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub deprecation_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -5,6 +5,7 @@ pub mod citation;
 pub mod enums;
 pub mod fact;
 pub mod fact_kind;
+pub mod fact_kind_revision;
 pub mod fact_participant;
 pub mod fact_qualifier;
 pub mod fact_search_document;

@@ -12,6 +12,7 @@ mod m20261126_000004_history_head_guard;
 mod m20261126_000005_shared_throttle;
 mod m20261126_000006_citation_review;
 mod m20261126_000007_wider_vocabulary;
+mod m20261126_000008_vocabulary_administration;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_shared_throttle::Migration),
             Box::new(m20261126_000006_citation_review::Migration),
             Box::new(m20261126_000007_wider_vocabulary::Migration),
+            Box::new(m20261126_000008_vocabulary_administration::Migration),
         ]
     }
 }

@@ -44,7 +44,13 @@ pub struct Query(
 
 /// Every mutation of the API.
 #[derive(MergedObject, Default)]
-pub struct Mutation(account::AuthMutation, actor::ActorMutation, source::SourceMutation, fact::mutation::FactMutation);
+pub struct Mutation(
+    account::AuthMutation,
+    actor::ActorMutation,
+    source::SourceMutation,
+    fact::mutation::FactMutation,
+    kind::KindMutation,
+);
 
 pub type ChancerySchema = Schema<Query, Mutation, EmptySubscription>;
 

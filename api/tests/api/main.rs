@@ -23,5 +23,6 @@ mod readme;
 mod schema;
 mod throttling;
 mod tokens;
+mod vocabulary;
 mod workflow;
 mod write_validation;

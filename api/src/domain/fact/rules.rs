@@ -21,15 +21,26 @@ pub const MAX_QUOTE_CHARS: usize = 2000;
 
 /// Checks every rule and reports every violation at once, together with those the edge
 /// already found while decoding the input (`reported`).
+/// A deprecated kind is refused unless it is `kept_kind`, the kind the fact already has.
 pub async fn validate_fact<C: ConnectionTrait>(
     db: &C,
     input: FactInput,
     reported: Violations,
+    kept_kind: Option<&str>,
 ) -> DomainResult<ValidFactInput> {
     let mut v = reported;
     let kind = fact_kind::Entity::find_by_id(input.kind.clone()).one(db).await?;
-    if kind.is_none() {
-        v.add("kind", format!("unknown fact kind `{}`", input.kind.chars().take(64).collect::<String>()));
+    match &kind {
+        None => v.add("kind", format!("unknown fact kind `{}`", input.kind.chars().take(64).collect::<String>())),
+        Some(found) if found.deprecated_at.is_some() && kept_kind != Some(found.key.as_str()) => v.add(
+            "kind",
+            format!(
+                "`{}` is deprecated: no new fact may use it ({})",
+                found.key,
+                found.deprecation_reason.as_deref().unwrap_or("no reason given")
+            ),
+        ),
+        Some(_) => {}
     }
     let summary = rules::text(&mut v, "summary", &input.summary, 1, 500);
     rules::fuzzy_date(&mut v, "occurredOn", input.occurred_on, input.occurred_precision);

@@ -127,7 +127,7 @@ pub async fn create_fact<C: ConnectionTrait + TransactionTrait>(
         check_version(&old, correction.expected_version)?;
         authorize(transition(old.status, FactAction::Correct)?, principal, &old)?;
     }
-    let valid = validate_fact(db, new.input, new.reported).await?;
+    let valid = validate_fact(db, new.input, new.reported, None).await?;
     let txn = db.begin().await?;
     if let Some(key) = &idempotency {
         if let Claim::Replay(response) = key.claim(&txn).await? {
@@ -170,7 +170,7 @@ pub async fn update_fact<C: ConnectionTrait + TransactionTrait>(
     check_version(&current, expected_version)?;
     let rule = transition(current.status, FactAction::Edit)?;
     authorize(rule, principal, &current)?;
-    let valid = validate_fact(db, input, reported).await?;
+    let valid = validate_fact(db, input, reported, Some(current.kind_key.as_str())).await?;
     let txn = db.begin().await?;
     let updated = guarded_update(&txn, &current, expected_version, |q| {
         q.col_expr(fact::Column::KindKey, Expr::val(valid.kind.clone()))

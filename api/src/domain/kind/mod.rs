@@ -1,11 +1,14 @@
 //! The fact kind aggregate: the vocabulary of kinds, each with the roles and qualifiers it
-//! admits. Kinds are written by migrations only, so this aggregate has no write path yet.
+//! admits. Migrations ship the vocabulary; admins add, revise and deprecate kinds through
+//! `store`, its one write path.
 use std::collections::HashMap;
 
 use entity::fact_kind;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::domain::DomainResult;
+
+pub mod store;
 
 /// Every kind, sorted by key.
 pub async fn list_kinds<C: ConnectionTrait>(db: &C, category: Option<&str>) -> DomainResult<Vec<fact_kind::Model>> {
