@@ -13,4 +13,5 @@ pub mod idempotency_key;
 pub mod revision;
 pub mod revision_chain;
 pub mod source;
+pub mod source_revision;
 pub mod user;

@@ -13,6 +13,7 @@ mod m20261126_000005_shared_throttle;
 mod m20261126_000006_citation_review;
 mod m20261126_000007_wider_vocabulary;
 mod m20261126_000008_vocabulary_administration;
+mod m20261126_000009_source_history;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_citation_review::Migration),
             Box::new(m20261126_000007_wider_vocabulary::Migration),
             Box::new(m20261126_000008_vocabulary_administration::Migration),
+            Box::new(m20261126_000009_source_history::Migration),
         ]
     }
 }

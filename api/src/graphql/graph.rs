@@ -24,6 +24,7 @@ use crate::domain::fact::history::{
 };
 use crate::domain::fact::workflow::can_read;
 use crate::domain::ids::{ActorId, CitationId, FactId, SourceId};
+use crate::domain::source::store::source_history;
 use crate::domain::DomainError;
 
 /// A page of facts.
@@ -612,6 +613,24 @@ impl Source {
     async fn snapshot(&self) -> Option<&str> {
         self.0.snapshot.as_deref()
     }
+    /// Incremented by every revision; `updateSource` names the version read.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// Every revision of this source, oldest first: what changed, why, and what re-verifying
+    /// its citations found (who made it is not shown).
+    async fn history(&self, ctx: &Context<'_>) -> Result<Vec<SourceRevision>> {
+        let rows = source_history(ctx.db(), SourceId(self.0.id)).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| SourceRevision {
+                version: row.source_version,
+                action: row.action,
+                detail: row.detail,
+                at: row.created_at,
+            })
+            .collect())
+    }
     /// SHA-256 (hex) of the snapshot, to check a copy against.
     async fn snapshot_sha256(&self) -> Option<&str> {
         self.0.snapshot_sha256.as_deref()
@@ -636,4 +655,17 @@ impl Source {
             fact_connection(ctx, filter, order_by, first, after, last, before, |f| f.sources = vec![SourceId(id)]);
         Ok(read.await?.into())
     }
+}
+
+/// One revision of a source.
+#[derive(SimpleObject)]
+pub struct SourceRevision {
+    /// The source's version after the revision.
+    pub version: i32,
+    /// UPDATED, SNAPSHOT_ADDED or SNAPSHOT_REPLACED.
+    pub action: String,
+    /// JSON: the fields changed, the reason, and the citations re-verified.
+    pub detail: String,
+    /// When it happened.
+    pub at: DateTime<Utc>,
 }

@@ -1,12 +1,13 @@
 //! Sources in the API: lists and lookups, and recording a source, which goes through
 //! `domain::source::store`. The public sees a source once a public fact cites it. The `Source`
 //! object is in `graph`.
-use async_graphql::{Context, InputObject, Object, ID};
+use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::{DatePrecision, SourceKind};
 
-use crate::domain::ids::{ActorId, SourceId};
+use crate::domain::ids::{ActorId, CitationId, SourceId};
 use crate::domain::source::query::{cursor_of, list_sources, source_by_url, SourceFilter};
+use crate::domain::source::store::SourcePatch;
 use crate::domain::source::{store as source_store, SourceInput as DomainSourceInput};
 use crate::domain::Violations;
 use crate::graphql::connection::{page_request, Connection, Total};
@@ -137,4 +138,78 @@ impl SourceMutation {
         let (id, by) = (SourceId::generate(), principal.user_id);
         Ok(Source(source_store::create_source(ctx.db(), id, input, reported, by, key).await?))
     }
+
+    /// Revises a source (any signed-in editor, reviewer or admin); each field given replaces
+    /// the stored one. A snapshot added or replaced (a replacement needs `snapshotReason`)
+    /// re-verifies every citation of the source: a quote no longer found is flagged unverified.
+    async fn update_source(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The source, its version and what changes.")] input: UpdateSourceInput,
+    ) -> Result<UpdateSourcePayload> {
+        let principal = ctx.require_principal()?;
+        let id = ids::decode::<SourceId>(&input.id, "id")?;
+        let mut reported = Violations::new();
+        let outlet = input.outlet.map(|raw| ids::decode_in(&raw, "outlet".into(), &mut reported));
+        let published = match (input.published_on, input.published_precision) {
+            (Some(date), Some(precision)) => Some((date, precision)),
+            (None, None) => None,
+            _ => {
+                reported.add("publishedPrecision", "a published date and its precision go together");
+                None
+            }
+        };
+        let patch = SourcePatch {
+            title: input.title,
+            outlet,
+            published,
+            language: input.language,
+            archive_url: input.archive_url,
+            snapshot: input.snapshot,
+            snapshot_reason: input.snapshot_reason,
+        };
+        let (source, outcome) =
+            source_store::update_source(ctx.db(), principal, id, input.expected_version, patch, reported).await?;
+        Ok(UpdateSourcePayload {
+            source: Source(source),
+            citations_checked: outcome.checked as i32,
+            citations_no_longer_matching: outcome.unmatched.into_iter().map(|c| ids::global(CitationId(c))).collect(),
+        })
+    }
+}
+
+/// A revision of a source; each field given replaces the stored one, absent ones stay.
+#[derive(InputObject)]
+pub struct UpdateSourceInput {
+    /// Global id of the Source.
+    pub id: ID,
+    /// The version the change is based on.
+    pub expected_version: i32,
+    /// New title.
+    pub title: Option<String>,
+    /// Global id of the outlet (an Actor) that published it.
+    pub outlet: Option<ID>,
+    /// When it was published (with `publishedPrecision`).
+    pub published_on: Option<NaiveDate>,
+    /// How exactly the publication date is known (with `publishedOn`).
+    pub published_precision: Option<DatePrecision>,
+    /// Language tag such as `en`.
+    pub language: Option<String>,
+    /// Address of an archived copy.
+    pub archive_url: Option<String>,
+    /// The document's text: added where there was none, or replacing the stored one.
+    pub snapshot: Option<String>,
+    /// Why the stored snapshot is replaced (required then).
+    pub snapshot_reason: Option<String>,
+}
+
+/// What `updateSource` did.
+#[derive(SimpleObject)]
+pub struct UpdateSourcePayload {
+    /// The source as the change left it.
+    pub source: Source,
+    /// How many citations of the source were checked against a new snapshot.
+    pub citations_checked: i32,
+    /// The citations whose quote the new snapshot no longer contains (now unverified).
+    pub citations_no_longer_matching: Vec<ID>,
 }

@@ -21,6 +21,7 @@ mod masking;
 mod public_read;
 mod readme;
 mod schema;
+mod sources;
 mod throttling;
 mod tokens;
 mod vocabulary;
