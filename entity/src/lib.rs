@@ -1,6 +1,7 @@
 //! sea-orm entities: one module per table, plus the enumerations stored as text.
 pub mod actor;
 pub mod actor_alias;
+pub mod actor_redirect;
 pub mod citation;
 pub mod enums;
 pub mod fact;

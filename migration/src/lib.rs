@@ -14,6 +14,7 @@ mod m20261126_000006_citation_review;
 mod m20261126_000007_wider_vocabulary;
 mod m20261126_000008_vocabulary_administration;
 mod m20261126_000009_source_history;
+mod m20261126_000010_actor_merges;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000007_wider_vocabulary::Migration),
             Box::new(m20261126_000008_vocabulary_administration::Migration),
             Box::new(m20261126_000009_source_history::Migration),
+            Box::new(m20261126_000010_actor_merges::Migration),
         ]
     }
 }

@@ -1,13 +1,13 @@
 //! Actors in the API: lists and lookups, and the editorial writes (creating and revising an
 //! actor), which go through `domain::actor::store`. The `Actor` object is in `graph`.
-use async_graphql::{Context, InputObject, Object, ID};
+use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use entity::enums::ActorKind;
 
-use crate::domain::actor::query::{cursor_of, list_actors, ActorFilter};
+use crate::domain::actor::query::{cursor_of, list_actors, resolve_redirect, ActorFilter};
 use crate::domain::actor::{store as actor_store, ActorInput as DomainActorInput};
 use crate::domain::ids::ActorId;
 use crate::graphql::connection::{page_request, Connection, Total};
-use crate::graphql::context::{idempotency_key_for, ContextExt};
+use crate::graphql::context::{idempotency_key_for, ContextExt, Required};
 use crate::graphql::error::{loader_error, Result};
 use crate::graphql::graph::{Actor, ActorConnection};
 use crate::graphql::ids;
@@ -55,8 +55,20 @@ impl ActorQuery {
         #[graphql(desc = "Global id of an Actor.")] id: ID,
     ) -> Result<Option<Actor>> {
         let id = ids::decode::<ActorId>(&id, "id")?;
-        Ok(ctx.loaders().actors.load_one(id.0).await.map_err(loader_error)?.map(Actor))
+        actor_following_merges(ctx, id).await
     }
+}
+
+/// The actor `id` names, or the one it was merged into.
+pub async fn actor_following_merges(ctx: &Context<'_>, id: ActorId) -> Result<Option<Actor>> {
+    if let Some(found) = ctx.loaders().actors.load_one(id.0).await.map_err(loader_error)? {
+        return Ok(Some(Actor(found)));
+    }
+    let target = resolve_redirect(ctx.db(), id.0).await?;
+    if target == id.0 {
+        return Ok(None);
+    }
+    Ok(ctx.loaders().actors.load_one(target).await.map_err(loader_error)?.map(Actor))
 }
 
 /// An actor as an editor describes it.
@@ -121,4 +133,47 @@ impl ActorMutation {
         let id = ids::decode::<ActorId>(&id, "id")?;
         Ok(Actor(actor_store::update_actor(ctx.db(), id, expected_version, input.into()).await?))
     }
+
+    /// Admins: merges a duplicate actor into the one kept. Its facts, citations and sources
+    /// move to the kept actor, its name and aliases become aliases, and its global id keeps
+    /// answering `actor(id)` and `node(id)` with the kept actor. Both versions are the ones read.
+    async fn merge_actors(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The actor kept, the duplicate, and the versions read.")] input: MergeActorsInput,
+    ) -> Result<MergeActorsPayload> {
+        let principal = ctx.require_role(Required::Admin, "only an admin may merge actors")?;
+        let keep = ids::decode::<ActorId>(&input.keep_id, "keepId")?;
+        let merge = ids::decode::<ActorId>(&input.merge_id, "mergeId")?;
+        let versions = input.expected_versions;
+        let kept = actor_store::merge_actors(ctx.db(), principal, keep, merge, versions.keep, versions.merge).await?;
+        Ok(MergeActorsPayload { actor: Actor(kept) })
+    }
+}
+
+/// The versions of the two actors a merge is based on.
+#[derive(InputObject)]
+pub struct MergeVersions {
+    /// The version of the actor kept.
+    pub keep: i32,
+    /// The version of the duplicate.
+    pub merge: i32,
+}
+
+/// A merge of a duplicate actor into another.
+#[derive(InputObject)]
+pub struct MergeActorsInput {
+    /// Global id of the Actor kept.
+    pub keep_id: ID,
+    /// Global id of the duplicate, merged into it.
+    pub merge_id: ID,
+    /// The versions both were read at.
+    pub expected_versions: MergeVersions,
+}
+
+/// What `mergeActors` did.
+#[derive(SimpleObject)]
+pub struct MergeActorsPayload {
+    /// The kept actor, with the duplicate's names among its aliases.
+    pub actor: Actor,
 }

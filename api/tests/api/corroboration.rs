@@ -338,7 +338,74 @@ async fn ten_pending_citations_approved_concurrently_all_become_evidence(backend
     assert_eq!(verify_chain(&desk.app.db).await.unwrap(), ChainVerdict::Intact { length: 40 });
 }
 
+const MERGE: &str = r#"
+mutation($input: MergeActorsInput!) { mergeActors(input: $input) { actor { id name version aliases wikidataQid } } }"#;
+
+/// A duplicate actor merged into the one kept: its facts and sources move, its names become
+/// aliases, its global id answers with the kept actor, and a bad merge changes nothing.
+async fn a_duplicate_actor_is_merged_and_its_id_keeps_resolving(backend: Backend) {
+    let desk = Desk::open(backend).await;
+    let (_, admin) = desk.app.user_with_role(UserRole::Admin).await;
+    let create = "mutation($input: ActorInput!) { createActor(input: $input) { id version } }";
+    let duplicate = desk
+        .app
+        .ok_as(
+            &desk.editor,
+            create,
+            json!({ "input": { "name": "Vladimir V. Putin", "kind": "PERSON", "aliases": ["V. Putin"] } }),
+        )
+        .await["createActor"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let putin = desk.app.actor_id("Vladimir Putin").await;
+    let (russia, syria) = (desk.app.actor_id("Russia").await, desk.app.actor_id("Syria").await);
+    let mut input = crate::support::visit_input(&russia, &syria, &desk.article, "A draft naming the duplicate.");
+    input["participants"][0]["actor"] = json!(duplicate);
+    desk.app
+        .ok_as(&desk.editor, "mutation($i: FactInput!) { createFact(input: $i) { id } }", json!({ "i": input }))
+        .await;
+    let merge = |keep: &str, gone: &str, keep_version: i64, merge_version: i64| json!({ "input": { "keepId": keep, "mergeId": gone, "expectedVersions": { "keep": keep_version, "merge": merge_version } } });
+    let rows = (desk.app.row_count("actors").await, desk.app.row_count("fact_participants").await);
+    let editor = desk.app.graphql_as(&desk.editor, MERGE, merge(&putin, &duplicate, 1, 1)).await;
+    assert_eq!(single_error(&editor).0, "FORBIDDEN");
+    assert_bad_input(&desk.app.graphql_as(&admin, MERGE, merge(&putin, &putin, 1, 1)).await, "mergeId");
+    assert_bad_input(&desk.app.graphql_as(&admin, MERGE, merge(&putin, "garbage", 1, 1)).await, "mergeId");
+    let stale = desk.app.graphql_as(&admin, MERGE, merge(&putin, &duplicate, 1, 9)).await;
+    assert_eq!(single_error(&stale).0, "CONFLICT");
+    assert_eq!(stale["errors"][0]["extensions"]["currentVersion"], 1);
+    assert_eq!((desk.app.row_count("actors").await, desk.app.row_count("fact_participants").await), rows);
+
+    let merged = desk.app.ok_as(&admin, MERGE, merge(&putin, &duplicate, 1, 1)).await["mergeActors"]["actor"].clone();
+    assert_eq!(merged["id"], putin.as_str());
+    assert_eq!(merged["version"], 2);
+    let aliases = merged["aliases"].as_array().unwrap();
+    assert!(aliases.contains(&json!("Vladimir V. Putin")) && aliases.contains(&json!("V. Putin")), "{merged:#}");
+    assert_eq!(merged["wikidataQid"], "Q7747");
+    let by_old_id = desk
+        .app
+        .query_ok("query($id: ID!) { actor(id: $id) { id } node(id: $id) { id } }", json!({ "id": duplicate }))
+        .await;
+    assert_eq!(by_old_id["actor"]["id"], putin.as_str(), "the merged id answers with the kept actor");
+    assert_eq!(by_old_id["node"]["id"], putin.as_str());
+    assert_eq!(desk.app.row_count("actors").await, rows.0 - 1);
+    let own = desk
+        .app
+        .ok_as(
+            &desk.editor,
+            "{ myFacts(filter: {statuses: [DRAFT]}) { nodes { participants { actor { id } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        own["myFacts"]["nodes"][0]["participants"][0]["actor"]["id"],
+        putin.as_str(),
+        "the fact names the kept actor"
+    );
+}
+
 backend_tests!(
+    a_duplicate_actor_is_merged_and_its_id_keeps_resolving,
     a_proposal_is_refused_naming_its_field_and_changes_nothing,
     a_draft_takes_citations_inline_not_by_proposal,
     nobody_decides_on_a_citation_they_proposed_and_editors_decide_on_none,

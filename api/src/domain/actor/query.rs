@@ -141,3 +141,9 @@ pub async fn find_by_name<C: ConnectionTrait>(db: &C, name: &str) -> DomainResul
         None => None,
     })
 }
+
+/// Where an actor's id leads now: itself, or (once merged) the actor it was merged into.
+pub async fn resolve_redirect<C: ConnectionTrait>(db: &C, id: Uuid) -> DomainResult<Uuid> {
+    let redirect = entity::actor_redirect::Entity::find_by_id(id).one(db).await?;
+    Ok(redirect.map_or(id, |r| r.to_id))
+}

@@ -8,6 +8,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::domain::account::Principal;
 use crate::domain::idempotency::{Claim, IdempotencyKey};
 use crate::domain::ids::ActorId;
 use crate::domain::{fold, now, rules, stale, DomainError, DomainResult, Violations};
@@ -179,4 +180,112 @@ pub async fn update_actor<C: ConnectionTrait + TransactionTrait>(
     write_aliases(&txn, id, &valid.aliases).await?;
     txn.commit().await?;
     actor::Entity::find_by_id(id).one(db).await?.ok_or_else(|| DomainError::NotFound("actor".into()))
+}
+
+/// Merges the duplicate actor `merge` into `keep`: every fact it takes part in, every
+/// citation attributed to or relaying it and every source it published now name `keep`; its
+/// name and aliases become aliases of `keep` (and its Wikidata id, if `keep` has none); its id
+/// keeps resolving to `keep`, and the redirect records who merged and when. Both versions
+/// must be the ones the admin read.
+pub async fn merge_actors<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    principal: &Principal,
+    keep: ActorId,
+    merge: ActorId,
+    keep_version: i32,
+    merge_version: i32,
+) -> DomainResult<actor::Model> {
+    use entity::{actor_redirect, citation, fact_participant, source};
+    use sea_orm::sea_query::Expr;
+    if keep == merge {
+        return Err(DomainError::invalid("mergeId", "is the actor kept: an actor cannot be merged into itself"));
+    }
+    let load = |id: ActorId, field: &'static str| async move {
+        actor::Entity::find_by_id(id.0).one(db).await?.ok_or_else(|| DomainError::invalid(field, "no such actor"))
+    };
+    let (kept, merged) = (load(keep, "keepId").await?, load(merge, "mergeId").await?);
+    for (found, expected, what) in [(&kept, keep_version, "kept actor"), (&merged, merge_version, "merged actor")] {
+        if found.version != expected {
+            return Err(DomainError::StaleVersion { what, current_version: found.version });
+        }
+    }
+    let txn = db.begin().await?;
+    // Participants: where both take part in one fact in one role, the merged row goes.
+    let kept_parts: std::collections::HashSet<(Uuid, String)> = fact_participant::Entity::find()
+        .filter(fact_participant::Column::ActorId.eq(keep.0))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|p| (p.fact_id, p.role.as_str().to_owned()))
+        .collect();
+    let merged_parts =
+        fact_participant::Entity::find().filter(fact_participant::Column::ActorId.eq(merge.0)).all(&txn).await?;
+    let duplicates: Vec<Uuid> = merged_parts
+        .iter()
+        .filter(|p| kept_parts.contains(&(p.fact_id, p.role.as_str().to_owned())))
+        .map(|p| p.id)
+        .collect();
+    fact_participant::Entity::delete_many().filter(fact_participant::Column::Id.is_in(duplicates)).exec(&txn).await?;
+    fact_participant::Entity::update_many()
+        .col_expr(fact_participant::Column::ActorId, Expr::val(keep.0))
+        .filter(fact_participant::Column::ActorId.eq(merge.0))
+        .exec(&txn)
+        .await?;
+    for column in [citation::Column::AttributedToId, citation::Column::RelayedFromId] {
+        citation::Entity::update_many()
+            .col_expr(column, Expr::val(keep.0))
+            .filter(column.eq(merge.0))
+            .exec(&txn)
+            .await?;
+    }
+    source::Entity::update_many()
+        .col_expr(source::Column::OutletId, Expr::val(keep.0))
+        .filter(source::Column::OutletId.eq(merge.0))
+        .exec(&txn)
+        .await?;
+    // Names: the merged name and aliases join the kept actor's, without repeats.
+    let mut known: Vec<String> = vec![fold(&kept.name)];
+    let mut aliases: Vec<String> = Vec::new();
+    for row in actor_alias::Entity::find().filter(actor_alias::Column::ActorId.eq(keep.0)).all(&txn).await? {
+        known.push(row.alias_folded.clone());
+        aliases.push(row.alias);
+    }
+    let merged_aliases = actor_alias::Entity::find().filter(actor_alias::Column::ActorId.eq(merge.0)).all(&txn).await?;
+    for name in std::iter::once(merged.name.clone()).chain(merged_aliases.into_iter().map(|a| a.alias)) {
+        if !known.contains(&fold(&name)) {
+            known.push(fold(&name));
+            aliases.push(name);
+        }
+    }
+    actor_redirect::Entity::update_many()
+        .col_expr(actor_redirect::Column::ToId, Expr::val(keep.0))
+        .filter(actor_redirect::Column::ToId.eq(merge.0))
+        .exec(&txn)
+        .await?;
+    actor::Entity::delete_by_id(merge.0).exec(&txn).await?;
+    write_aliases(&txn, keep.0, &aliases).await?;
+    let qid = kept.wikidata_qid.clone().or(merged.wikidata_qid.clone());
+    let bumped = actor::Entity::update_many()
+        .col_expr(actor::Column::Version, Expr::val(keep_version + 1))
+        .col_expr(actor::Column::UpdatedAt, Expr::val(now()))
+        .col_expr(actor::Column::WikidataQid, Expr::val(qid))
+        .filter(actor::Column::Id.eq(keep.0))
+        .filter(actor::Column::Version.eq(keep_version))
+        .exec(&txn)
+        .await?;
+    if bumped.rows_affected == 0 {
+        let current = actor::Entity::find_by_id(keep.0).one(&txn).await?;
+        return Err(current.map_or_else(|| DomainError::NotFound("actor".into()), |now| stale("actor", now.version)));
+    }
+    actor_redirect::Entity::insert(actor_redirect::ActiveModel {
+        from_id: Set(merge.0),
+        to_id: Set(keep.0),
+        merged_name: Set(merged.name.clone()),
+        merged_by: Set(Some(principal.user_id.0)),
+        created_at: Set(now()),
+    })
+    .exec_without_returning(&txn)
+    .await?;
+    txn.commit().await?;
+    actor::Entity::find_by_id(keep.0).one(db).await?.ok_or_else(|| DomainError::NotFound("actor".into()))
 }
