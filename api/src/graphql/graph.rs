@@ -297,15 +297,51 @@ impl Revision {
 pub struct FieldChange {
     /// The field (e.g. `summary`, `citations`).
     pub field: String,
-    /// Its value before, as JSON; null when absent.
+    /// Its value before, as JSON (related records named by global id); null when absent.
     pub before: Option<String>,
-    /// Its value after, as JSON; null when absent.
+    /// Its value after, as JSON (related records named by global id); null when absent.
     pub after: Option<String>,
 }
 
 impl From<DomainFieldChange> for FieldChange {
     fn from(change: DomainFieldChange) -> Self {
-        Self { field: change.field, before: change.before, after: change.after }
+        let global = |text: Option<String>| text.map(|text| with_global_ids(&text));
+        Self { field: change.field, before: global(change.before), after: global(change.after) }
+    }
+}
+
+/// The type of the record a snapshot's id field names.
+fn id_type(key: &str) -> Option<&'static str> {
+    match key {
+        "actorId" | "attributedToId" | "relayedFromId" => Some(ids::ACTOR),
+        "sourceId" => Some(ids::SOURCE),
+        "supersedesId" | "supersededById" => Some(ids::FACT),
+        "proposedBy" | "decidedBy" => Some(ids::USER),
+        _ => None,
+    }
+}
+
+/// A snapshot value (JSON) with the ids of related records as the API's global ids, so that a
+/// client can look them up with `node(id:)`.
+fn with_global_ids(text: &str) -> String {
+    fn walk(value: &mut serde_json::Value, key: Option<&str>) {
+        match value {
+            serde_json::Value::Object(map) => map.iter_mut().for_each(|(k, v)| walk(v, Some(k))),
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|v| walk(v, key)),
+            serde_json::Value::String(raw) => {
+                if let (Some(type_name), Ok(uuid)) = (key.and_then(id_type), uuid::Uuid::parse_str(raw)) {
+                    *raw = ids::encode_uuid(type_name, uuid).to_string();
+                }
+            }
+            _ => {}
+        }
+    }
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(mut value) => {
+            walk(&mut value, None);
+            value.to_string()
+        }
+        Err(_) => text.to_owned(),
     }
 }
 

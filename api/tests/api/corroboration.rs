@@ -301,6 +301,13 @@ async fn a_withdrawn_citation_stays_readable_marked_and_the_last_one_stays(backe
     assert!(single_error(&last).1.contains("retract"), "the refusal says what to do instead: {last:#}");
     let twice = withdraw(desk.reviewer.clone(), citations[0].clone(), "Again.").await;
     assert_eq!(single_error(&twice).0, "CONFLICT");
+    assert_eq!(
+        verify_chain(&desk.app.db).await.unwrap(),
+        ChainVerdict::Intact { length: 31 },
+        "the withdrawal is chained"
+    );
+    let (intact, stdout, stderr) = desk.app.verify_history_cli(&[]).await;
+    assert!(intact, "chancery verify-history accepts it: {stdout} {stderr}");
 }
 
 /// Ten editors propose ten quotes; ten approvals run at once: none conflicts, all ten are

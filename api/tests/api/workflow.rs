@@ -1229,7 +1229,33 @@ async fn a_corrections_review_shows_only_what_it_changes(backend: Backend) {
     assert_eq!(fields, vec![json!("summary")], "{entry:#}");
 }
 
+/// A diff names the records it mentions by the API's global ids, which `node(id:)` resolves.
+async fn a_diff_names_related_records_by_global_id(backend: Backend) {
+    let desk = Desk::open(backend).await;
+    let app = &desk.app;
+    let original = desk.fact_in(Status::Published).await;
+    let mut input = desk.input(CORRECTED_SUMMARY);
+    input["participants"][1]["role"] = json!("PARTICIPANT");
+    let correction = app
+        .ok_as(&desk.author, SUPERSEDE_FACT, json!({ "id": original.id, "v": original.version, "input": input }))
+        .await["supersedeFact"]
+        .clone();
+    let diff = app
+        .ok_as(
+            &desk.author,
+            "query($id: ID!) { fact(id: $id) { changesSinceLastReview { field before after } } }",
+            json!({ "id": correction["id"] }),
+        )
+        .await;
+    let changes = diff["fact"]["changesSinceLastReview"].as_array().unwrap();
+    let participants = changes.iter().find(|c| c["field"] == "participants").expect("participants changed");
+    let after = participants["after"].as_str().unwrap();
+    assert!(after.contains(&format!("\"{}\"", desk.syria)), "the actor is named by its global id: {after}");
+    assert!(!after.contains(&actor_row(app, &desk.syria).await.id.to_string()), "no raw id: {after}");
+}
+
 backend_tests!(
+    a_diff_names_related_records_by_global_id,
     a_corrections_review_shows_only_what_it_changes,
     an_editor_records_a_source_and_a_fact_that_another_reviewer_publishes,
     a_draft_can_only_be_edited_submitted_and_deleted_by_its_author,
