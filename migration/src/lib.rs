@@ -15,6 +15,7 @@ mod m20261126_000007_wider_vocabulary;
 mod m20261126_000008_vocabulary_administration;
 mod m20261126_000009_source_history;
 mod m20261126_000010_actor_merges;
+mod schema_helpers;
 
 pub struct Migrator;
 

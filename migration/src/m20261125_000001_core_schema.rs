@@ -4,6 +4,8 @@
 //! both backends refuse values the application would not write.
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::schema_helpers::{fk, fk_to, index};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -35,43 +37,6 @@ fn length_between(column: &'static str, min: i32, max: i32) -> SimpleExpr {
 
 fn nullable_length_between(column: &'static str, min: i32, max: i32) -> SimpleExpr {
     Expr::col(column).is_null().or(length_between(column, min, max))
-}
-
-fn fk(
-    from_table: &'static str,
-    from_col: &'static str,
-    to_table: &'static str,
-    on_delete: ForeignKeyAction,
-) -> ForeignKeyCreateStatement {
-    fk_to(from_table, from_col, to_table, "id", on_delete)
-}
-
-fn fk_to(
-    from_table: &'static str,
-    from_col: &'static str,
-    to_table: &'static str,
-    to_col: &'static str,
-    on_delete: ForeignKeyAction,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{from_table}_{from_col}"))
-        .from(from_table, from_col)
-        .to(to_table, to_col)
-        .on_delete(on_delete)
-        .on_update(ForeignKeyAction::Restrict)
-        .to_owned()
-}
-
-fn index(table: &'static str, name: &str, cols: &[&'static str], unique: bool) -> IndexCreateStatement {
-    let mut stmt = Index::create();
-    stmt.name(name).table(table);
-    for col in cols {
-        stmt.col(*col);
-    }
-    if unique {
-        stmt.unique();
-    }
-    stmt.to_owned()
 }
 
 #[async_trait::async_trait]

@@ -4,6 +4,8 @@
 //! source no longer counts rejected proposals, so a rejected one can be proposed again, fixed.
 use sea_orm_migration::prelude::*;
 
+use crate::schema_helpers::index;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -30,9 +32,7 @@ impl MigrationTrait for Migration {
                  WHERE status <> 'REJECTED'",
             )
             .await?;
-        manager
-            .create_index(Index::create().name("idx_citations_status").table("citations").col("status").to_owned())
-            .await?;
+        manager.create_index(index("citations", "idx_citations_status", &["status"], false)).await?;
         Ok(())
     }
 
@@ -43,16 +43,12 @@ impl MigrationTrait for Migration {
         // Proposals that were never part of the evidence go with the columns that describe them.
         db.execute_unprepared("DELETE FROM citations WHERE status IN ('PENDING', 'REJECTED')").await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("uq_citations_fact_source_quote")
-                    .table("citations")
-                    .col("fact_id")
-                    .col("source_id")
-                    .col("quote_sha256")
-                    .unique()
-                    .to_owned(),
-            )
+            .create_index(index(
+                "citations",
+                "uq_citations_fact_source_quote",
+                &["fact_id", "source_id", "quote_sha256"],
+                true,
+            ))
             .await?;
         for column in ["status_reason", "decided_by", "proposed_by", "status"] {
             manager.alter_table(Table::alter().table("citations").drop_column(column).to_owned()).await?;

@@ -4,6 +4,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use crate::schema_helpers::{fk, index};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -30,24 +32,17 @@ impl MigrationTrait for Migration {
                     .col(uuid_null("actor_id"))
                     .col(text("snapshot"))
                     .col(timestamp_with_time_zone("created_at"))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from("fact_kind_revisions", "actor_id")
-                            .to("users", "id")
-                            .on_delete(ForeignKeyAction::Restrict),
-                    )
+                    .foreign_key(&mut fk("fact_kind_revisions", "actor_id", "users", ForeignKeyAction::Restrict))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("idx_fact_kind_revisions_kind")
-                    .table("fact_kind_revisions")
-                    .col("kind_key")
-                    .col("kind_version")
-                    .to_owned(),
-            )
+            .create_index(index(
+                "fact_kind_revisions",
+                "idx_fact_kind_revisions_kind",
+                &["kind_key", "kind_version"],
+                false,
+            ))
             .await
     }
 

@@ -3,6 +3,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use crate::schema_helpers::{fk, index};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -20,30 +22,18 @@ impl MigrationTrait for Migration {
                     .col(uuid_null("actor_id"))
                     .col(text("detail"))
                     .col(timestamp_with_time_zone("created_at"))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from("source_revisions", "source_id")
-                            .to("sources", "id")
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from("source_revisions", "actor_id")
-                            .to("users", "id")
-                            .on_delete(ForeignKeyAction::Restrict),
-                    )
+                    .foreign_key(&mut fk("source_revisions", "source_id", "sources", ForeignKeyAction::Cascade))
+                    .foreign_key(&mut fk("source_revisions", "actor_id", "users", ForeignKeyAction::Restrict))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("idx_source_revisions_source")
-                    .table("source_revisions")
-                    .col("source_id")
-                    .col("source_version")
-                    .to_owned(),
-            )
+            .create_index(index(
+                "source_revisions",
+                "idx_source_revisions_source",
+                &["source_id", "source_version"],
+                false,
+            ))
             .await
     }
 

@@ -3,6 +3,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use crate::schema_helpers::fk;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -18,18 +20,8 @@ impl MigrationTrait for Migration {
                     .col(string_len("merged_name", 200))
                     .col(uuid_null("merged_by"))
                     .col(timestamp_with_time_zone("created_at"))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from("actor_redirects", "to_id")
-                            .to("actors", "id")
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from("actor_redirects", "merged_by")
-                            .to("users", "id")
-                            .on_delete(ForeignKeyAction::Restrict),
-                    )
+                    .foreign_key(&mut fk("actor_redirects", "to_id", "actors", ForeignKeyAction::Cascade))
+                    .foreign_key(&mut fk("actor_redirects", "merged_by", "users", ForeignKeyAction::Restrict))
                     .to_owned(),
             )
             .await

@@ -2,7 +2,7 @@
 //! so page 10,000 costs what page 1 costs.
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use sea_orm::sea_query::{Expr, ExprTrait, IntoCondition};
-use sea_orm::{ColumnTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Select, Value};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Select, Value};
 use uuid::Uuid;
 
 use super::{DomainError, DomainResult};
@@ -158,6 +158,37 @@ pub fn finish_page<T>(mut rows: Vec<T>, request: &PageRequest) -> Page<T> {
             Page { items: rows, has_next_page: came_from_cursor, has_previous_page: has_more }
         }
     }
+}
+
+/// The cursor of a row in a list ordered by id alone, tagged `ordering`.
+pub fn id_cursor(ordering: &'static str, id: Uuid) -> Cursor {
+    Cursor { ordering, key: String::new(), id }
+}
+
+/// One page of `select` ordered by its `id` column alone (UUIDv7 ids, so creation order),
+/// whose cursors are tagged `ordering`: the lists of sources, accounts and pending citations.
+pub async fn page_by_id<C, E, I>(
+    db: &C,
+    select: Select<E>,
+    id: I,
+    ordering: &'static str,
+    ascending: bool,
+    request: &PageRequest,
+) -> DomainResult<Page<E::Model>>
+where
+    C: ConnectionTrait,
+    E: EntityTrait,
+    I: ColumnTrait + Copy,
+{
+    let position = match &request.cursor {
+        Some(raw) => {
+            let cursor = Cursor::decode(raw, ordering, request.cursor_argument())?;
+            Some((cursor.id.into(), cursor.id))
+        }
+        None => None,
+    };
+    let select = keyset(select, id, id, position, ascending, request);
+    Ok(finish_page(select.all(db).await?, request))
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use entity::user;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use uuid::Uuid;
 
-use crate::domain::pagination::{finish_page, keyset, Cursor, Page, PageRequest};
+use crate::domain::pagination::{id_cursor, page_by_id, Cursor, Page, PageRequest};
 use crate::domain::DomainResult;
 
 const CURSOR_TAG: &str = "user-id";
@@ -33,7 +33,7 @@ impl UserFilter {
 
 /// The cursor pointing at `account` in the oldest-first ordering.
 pub fn cursor_of(account: &user::Model) -> Cursor {
-    Cursor { ordering: CURSOR_TAG, key: String::new(), id: account.id }
+    id_cursor(CURSOR_TAG, account.id)
 }
 
 /// One page of accounts, oldest first (ids are UUIDv7).
@@ -42,22 +42,8 @@ pub async fn list_users<C: ConnectionTrait>(
     filter: &UserFilter,
     page: &PageRequest,
 ) -> DomainResult<Page<user::Model>> {
-    let position = match &page.cursor {
-        Some(raw) => {
-            let cursor = Cursor::decode(raw, CURSOR_TAG, page.cursor_argument())?;
-            Some((cursor.id.into(), cursor.id))
-        }
-        None => None,
-    };
-    let select = keyset(
-        user::Entity::find().filter(filter.condition()),
-        user::Column::Id,
-        user::Column::Id,
-        position,
-        true,
-        page,
-    );
-    Ok(finish_page(select.all(db).await?, page))
+    let select = user::Entity::find().filter(filter.condition());
+    page_by_id(db, select, user::Column::Id, CURSOR_TAG, true, page).await
 }
 
 /// How many accounts match `filter`.

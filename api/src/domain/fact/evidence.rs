@@ -21,7 +21,7 @@ use super::workflow::{authorize_on_citation, find_fact, transition, FactAction};
 use crate::domain::account::Principal;
 use crate::domain::idempotency::{Claim, IdempotencyKey};
 use crate::domain::ids::{CitationId, FactId};
-use crate::domain::pagination::{finish_page, keyset, Cursor, Page, PageRequest};
+use crate::domain::pagination::{id_cursor, page_by_id, Cursor, Page, PageRequest};
 use crate::domain::{now, rules, DomainError, DomainResult, Violations};
 
 /// A reviewer's decision on a pending citation.
@@ -269,7 +269,7 @@ const PENDING_CURSOR: &str = "pending-citation";
 
 /// The cursor pointing at `citation` among the pending ones (oldest first).
 pub fn pending_cursor_of(citation: &citation::Model) -> Cursor {
-    Cursor { ordering: PENDING_CURSOR, key: String::new(), id: citation.id }
+    id_cursor(PENDING_CURSOR, citation.id)
 }
 
 /// One page of the citations waiting for a reviewer, oldest first (ids are UUIDv7).
@@ -277,22 +277,8 @@ pub async fn list_pending_citations<C: ConnectionTrait>(
     db: &C,
     page: &PageRequest,
 ) -> DomainResult<Page<citation::Model>> {
-    let position = match &page.cursor {
-        Some(raw) => {
-            let cursor = Cursor::decode(raw, PENDING_CURSOR, page.cursor_argument())?;
-            Some((cursor.id.into(), cursor.id))
-        }
-        None => None,
-    };
-    let select = keyset(
-        citation::Entity::find().filter(citation::Column::Status.eq(CitationStatus::Pending)),
-        citation::Column::Id,
-        citation::Column::Id,
-        position,
-        true,
-        page,
-    );
-    Ok(finish_page(select.all(db).await?, page))
+    let select = citation::Entity::find().filter(citation::Column::Status.eq(CitationStatus::Pending));
+    page_by_id(db, select, citation::Column::Id, PENDING_CURSOR, true, page).await
 }
 
 /// How many citations wait for a reviewer.

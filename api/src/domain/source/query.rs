@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::domain::fact::query::PUBLIC_STATUSES;
 use crate::domain::ids::ActorId;
-use crate::domain::pagination::{finish_page, keyset, Cursor, Page, PageRequest};
+use crate::domain::pagination::{id_cursor, page_by_id, Cursor, Page, PageRequest};
 use crate::domain::urls::canonicalize_url;
 use crate::domain::{DomainError, DomainResult};
 
@@ -59,7 +59,7 @@ fn cited_by_a_public_fact() -> SimpleExpr {
 
 /// The cursor pointing at `source` in the newest-first ordering.
 pub fn cursor_of(source: &source::Model) -> Cursor {
-    Cursor { ordering: CURSOR_TAG, key: String::new(), id: source.id }
+    id_cursor(CURSOR_TAG, source.id)
 }
 
 /// One page of sources, newest first (ids are UUIDv7, so id order is creation order).
@@ -68,22 +68,8 @@ pub async fn list_sources<C: ConnectionTrait>(
     filter: &SourceFilter,
     page: &PageRequest,
 ) -> DomainResult<Page<source::Model>> {
-    let position = match &page.cursor {
-        Some(raw) => {
-            let cursor = Cursor::decode(raw, CURSOR_TAG, page.cursor_argument())?;
-            Some((cursor.id.into(), cursor.id))
-        }
-        None => None,
-    };
-    let select = keyset(
-        source::Entity::find().filter(filter.condition()),
-        source::Column::Id,
-        source::Column::Id,
-        position,
-        false,
-        page,
-    );
-    Ok(finish_page(select.all(db).await?, page))
+    let select = source::Entity::find().filter(filter.condition());
+    page_by_id(db, select, source::Column::Id, CURSOR_TAG, false, page).await
 }
 
 /// How many sources match `filter`.
