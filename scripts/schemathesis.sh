@@ -137,7 +137,7 @@ log "server ready at $BASE"
 TOKEN=$("$PY" - "$BASE/graphql" <<'EOF'
 import json, sys, urllib.request
 query = """mutation Login($email: String!, $password: String!) {
-  login(email: $email, password: $password) { token }
+  login(input: {email: $email, password: $password}) { token }
 }"""
 body = json.dumps({
     "query": query,

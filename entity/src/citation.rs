@@ -29,6 +29,8 @@ pub struct Model {
     /// Why it was rejected or withdrawn.
     #[sea_orm(column_type = "Text", nullable)]
     pub status_reason: Option<String>,
+    /// When it was proposed for a published fact (drafts' citations have none).
+    pub proposed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,7 +10,11 @@ pub struct Model {
     pub id: Uuid,
     /// Position in the global hash chain, starting at 1.
     pub seq: i64,
+    /// What the entry is about: FACT, FACT_KIND, SOURCE or ACTOR.
+    pub subject: String,
+    /// The subject's id (a fact's for FACT entries; for a kind, `chain::kind_subject_id`).
     pub fact_id: Uuid,
+    /// The subject's version after the change.
     pub fact_version: i32,
     pub action: String,
     pub actor_id: Option<Uuid>,

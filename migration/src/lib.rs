@@ -15,6 +15,8 @@ mod m20261126_000007_wider_vocabulary;
 mod m20261126_000008_vocabulary_administration;
 mod m20261126_000009_source_history;
 mod m20261126_000010_actor_merges;
+mod m20261126_000011_review_queue;
+mod m20261126_000012_chain_subjects;
 mod schema_helpers;
 
 pub struct Migrator;
@@ -33,6 +35,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000008_vocabulary_administration::Migration),
             Box::new(m20261126_000009_source_history::Migration),
             Box::new(m20261126_000010_actor_merges::Migration),
+            Box::new(m20261126_000011_review_queue::Migration),
+            Box::new(m20261126_000012_chain_subjects::Migration),
         ]
     }
 }

@@ -156,7 +156,7 @@ impl ViewerQuery {
 
 /// A new account.
 #[derive(InputObject)]
-pub struct UserInput {
+pub struct CreateUserInput {
     /// Sign-in email.
     pub email: String,
     /// Name shown to colleagues.
@@ -177,15 +177,14 @@ impl AuthMutation {
     async fn login(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Account email.")] email: String,
-        #[graphql(desc = "Account password.")] password: String,
+        #[graphql(desc = "The account's email and password.")] input: LoginInput,
     ) -> Result<LoginPayload> {
         let db = ctx.db();
         let tokens = ctx.data_unchecked::<TokenService>();
         let throttle = ctx.data_unchecked::<LoginThrottle>();
         // The HTTP layer always provides it; an embedder that does not is one unknown client.
         let address = ctx.data_opt::<ClientAddress>().copied().unwrap_or(ClientAddress::UNKNOWN);
-        let grant = login(db, tokens, throttle, &email, &password, address).await?;
+        let grant = login(db, tokens, throttle, &input.email, &input.password, address).await?;
         Ok(LoginPayload {
             token: grant.token,
             expires_at: DateTime::from_timestamp(grant.expires_at, 0).unwrap_or_default(),
@@ -194,42 +193,78 @@ impl AuthMutation {
     }
 
     /// Admin: creates an account.
-    async fn create_user(&self, ctx: &Context<'_>, #[graphql(desc = "The account.")] input: UserInput) -> Result<User> {
+    async fn create_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The account.")] input: CreateUserInput,
+    ) -> Result<CreateUserPayload> {
         ctx.require_role(Required::Admin, MANAGE_ACCOUNTS)?;
-        let db = ctx.db();
-        let created = users::create_user(
-            db,
-            NewUser {
-                email: input.email,
-                display_name: input.display_name,
-                role: input.role,
-                password: input.password,
-            },
-        )
-        .await?;
-        Ok(User(created))
+        let new = NewUser {
+            email: input.email,
+            display_name: input.display_name,
+            role: input.role,
+            password: input.password,
+        };
+        Ok(CreateUserPayload { user: User(users::create_user(ctx.db(), new).await?) })
     }
 
     /// Admin: changes an account's role (its existing tokens stop working).
     async fn set_user_role(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Global id of the User.")] id: ID,
-        #[graphql(desc = "The new role.")] role: UserRole,
-    ) -> Result<User> {
+        #[graphql(desc = "The account and its new role.")] input: SetUserRoleInput,
+    ) -> Result<SetUserRolePayload> {
         ctx.require_role(Required::Admin, MANAGE_ACCOUNTS)?;
-        let id = ids::decode::<UserId>(&id, "id")?;
-        Ok(User(users::set_role(ctx.db(), id, role).await?))
+        let id = ids::decode::<UserId>(&input.id, "id")?;
+        Ok(SetUserRolePayload { user: User(users::set_role(ctx.db(), id, input.role).await?) })
     }
 
     /// Admin: deactivates an account and revokes every token issued to it.
     async fn deactivate_user(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Global id of the User.")] id: ID,
-    ) -> Result<User> {
+        #[graphql(desc = "The account.")] input: DeactivateUserInput,
+    ) -> Result<DeactivateUserPayload> {
         ctx.require_role(Required::Admin, MANAGE_ACCOUNTS)?;
-        let id = ids::decode::<UserId>(&id, "id")?;
-        Ok(User(users::deactivate(ctx.db(), id).await?))
+        let id = ids::decode::<UserId>(&input.id, "id")?;
+        Ok(DeactivateUserPayload { user: User(users::deactivate(ctx.db(), id).await?) })
     }
+}
+
+/// An account's credentials.
+#[derive(InputObject)]
+pub struct LoginInput {
+    /// Account email.
+    pub email: String,
+    /// Account password.
+    pub password: String,
+}
+
+/// A change of an account's role.
+#[derive(InputObject)]
+pub struct SetUserRoleInput {
+    /// Global id of the User.
+    pub id: ID,
+    /// The new role.
+    pub role: UserRole,
+}
+
+/// The deactivation of an account.
+#[derive(InputObject)]
+pub struct DeactivateUserInput {
+    /// Global id of the User.
+    pub id: ID,
+}
+
+payloads! {
+    {
+        /// The account as the change left it.
+        user: User,
+    }
+    /// What `createUser` did: the new account.
+    CreateUserPayload;
+    /// What `setUserRole` did: the account with its new role.
+    SetUserRolePayload;
+    /// What `deactivateUser` did: the deactivated account.
+    DeactivateUserPayload;
 }

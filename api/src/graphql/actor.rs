@@ -111,27 +111,26 @@ impl ActorMutation {
     async fn create_actor(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The actor.")] input: ActorInput,
-        #[graphql(desc = "Makes retries safe: the same key and input return the first result.")]
-        idempotency_key: Option<String>,
-    ) -> Result<Actor> {
+        #[graphql(desc = "The actor, and a key that makes retries safe.")] input: CreateActorInput,
+    ) -> Result<CreateActorPayload> {
         let principal = ctx.require_principal()?;
-        let input = DomainActorInput::from(input);
-        let key = idempotency_key_for(principal, "createActor", idempotency_key, &input)?;
-        Ok(Actor(actor_store::create_actor(ctx.db(), ActorId::generate(), input, key).await?))
+        let actor = DomainActorInput::from(input.actor);
+        let key = idempotency_key_for(principal, "createActor", input.idempotency_key, &actor)?;
+        Ok(CreateActorPayload {
+            actor: Actor(actor_store::create_actor(ctx.db(), ActorId::generate(), actor, key).await?),
+        })
     }
 
     /// Replaces an actor's description; `expectedVersion` is the version you read (CONFLICT if stale).
     async fn update_actor(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Global id of the Actor.")] id: ID,
-        #[graphql(desc = "The version the change is based on.")] expected_version: i32,
-        #[graphql(desc = "The new description of the actor.")] input: ActorInput,
-    ) -> Result<Actor> {
+        #[graphql(desc = "The actor, the version read, and its new description.")] input: UpdateActorInput,
+    ) -> Result<UpdateActorPayload> {
         ctx.require_principal()?;
-        let id = ids::decode::<ActorId>(&id, "id")?;
-        Ok(Actor(actor_store::update_actor(ctx.db(), id, expected_version, input.into()).await?))
+        let id = ids::decode::<ActorId>(&input.id, "id")?;
+        let updated = actor_store::update_actor(ctx.db(), id, input.expected_version, input.actor.into()).await?;
+        Ok(UpdateActorPayload { actor: Actor(updated) })
     }
 
     /// Admins: merges a duplicate actor into the one kept. Its facts, citations and sources
@@ -149,6 +148,42 @@ impl ActorMutation {
         let kept = actor_store::merge_actors(ctx.db(), principal, keep, merge, versions.keep, versions.merge).await?;
         Ok(MergeActorsPayload { actor: Actor(kept) })
     }
+}
+
+/// A new actor, and a key that makes retries safe.
+#[derive(InputObject)]
+pub struct CreateActorInput {
+    /// The actor.
+    #[graphql(flatten)]
+    pub actor: ActorInput,
+    /// Makes retries safe: the same key and input return the first result.
+    pub idempotency_key: Option<String>,
+}
+
+/// A new description of an actor, based on the version read.
+#[derive(InputObject)]
+pub struct UpdateActorInput {
+    /// Global id of the Actor.
+    pub id: ID,
+    /// The version the change is based on (CONFLICT if stale).
+    pub expected_version: i32,
+    /// The new description.
+    #[graphql(flatten)]
+    pub actor: ActorInput,
+}
+
+/// What `createActor` did.
+#[derive(SimpleObject)]
+pub struct CreateActorPayload {
+    /// The new actor (or, on a retry with the same key, the one first created).
+    pub actor: Actor,
+}
+
+/// What `updateActor` did.
+#[derive(SimpleObject)]
+pub struct UpdateActorPayload {
+    /// The actor with its new description and version.
+    pub actor: Actor,
 }
 
 /// The versions of the two actors a merge is based on.

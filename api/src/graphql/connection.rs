@@ -11,6 +11,7 @@ use crate::domain::account::query::{count_users, UserFilter};
 use crate::domain::actor::query::{count_actors, ActorFilter};
 use crate::domain::fact::evidence::count_pending_citations;
 use crate::domain::fact::query::{count_facts, ValidFactFilter, Visibility};
+use crate::domain::fact::review_queue::count_review_queue;
 use crate::domain::pagination::{Cursor, Page, PageRequest, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use crate::domain::source::query::{count_sources, SourceFilter};
 use crate::domain::DomainResult;
@@ -40,6 +41,7 @@ pub enum Total {
     Actors(ActorFilter),
     Sources(SourceFilter),
     PendingCitations,
+    ReviewQueue(Box<ValidFactFilter>),
     Users(UserFilter),
 }
 
@@ -107,6 +109,7 @@ impl<N: ListNode> Connection<N> {
             Total::Actors(filter) => count_actors(db, filter).await?,
             Total::Sources(filter) => count_sources(db, filter).await?,
             Total::PendingCitations => count_pending_citations(db).await?,
+            Total::ReviewQueue(filter) => count_review_queue(db, filter).await?,
             Total::Users(filter) => count_users(db, filter).await?,
         };
         Ok(count as i64)

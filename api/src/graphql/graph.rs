@@ -419,6 +419,11 @@ impl Citation {
     async fn status_reason(&self) -> Option<&str> {
         self.0.status_reason.as_deref()
     }
+    /// When it was proposed as further evidence of a published fact (null for the citations a
+    /// fact was written with).
+    async fn proposed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.proposed_at
+    }
     /// The fact it is evidence of (null when the caller may not see that fact).
     async fn fact(&self, ctx: &Context<'_>) -> Result<Option<Fact>> {
         visible_fact(ctx, Some(self.0.fact_id)).await

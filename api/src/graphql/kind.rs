@@ -157,6 +157,14 @@ pub struct UpdateFactKindInput {
     pub kind: FactKindInput,
 }
 
+/// A new fact kind.
+#[derive(InputObject)]
+pub struct CreateFactKindInput {
+    /// The kind.
+    #[graphql(flatten)]
+    pub kind: FactKindInput,
+}
+
 /// The deprecation of a fact kind.
 #[derive(InputObject)]
 pub struct DeprecateFactKindInput {
@@ -187,10 +195,10 @@ impl KindMutation {
     async fn create_fact_kind(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The kind.")] input: FactKindInput,
+        #[graphql(desc = "The kind.")] input: CreateFactKindInput,
     ) -> Result<FactKindPayload> {
         let principal = ctx.require_role(Required::Admin, MANAGE_VOCABULARY)?;
-        let model = create_kind(ctx.db(), principal, input.into()).await?;
+        let model = create_kind(ctx.db(), principal, input.kind.into()).await?;
         Ok(FactKindPayload { fact_kind: FactKind { model } })
     }
 

@@ -5,6 +5,21 @@
 //! (`context`), the one connection type (`connection`), global ids (`ids`), DataLoaders
 //! (`loaders`), the one mapping of errors (`error`), and the guards run before and while a query
 //! executes (`cost`, `limits`, `nul_guard`, `response_budget`).
+/// Declares the payloads of mutations that return the same shape, each under its own name, so
+/// that fields can later be added to one without touching the others.
+macro_rules! payloads {
+    (@one { $($(#[$field_doc:meta])* $field:ident: $ty:ty),+ $(,)? } $(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(async_graphql::SimpleObject)]
+        pub struct $name {
+            $($(#[$field_doc])* pub $field: $ty,)+
+        }
+    };
+    ($fields:tt $($(#[$doc:meta])* $name:ident;)+) => {
+        $(payloads!(@one $fields $(#[$doc])* $name);)+
+    };
+}
+
 pub mod account;
 pub mod actor;
 pub mod connection;

@@ -128,15 +128,14 @@ impl SourceMutation {
     async fn create_source(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The source.")] input: SourceInput,
-        #[graphql(desc = "Makes retries safe: the same key and input return the first result.")]
-        idempotency_key: Option<String>,
-    ) -> Result<Source> {
+        #[graphql(desc = "The source, and a key that makes retries safe.")] input: CreateSourceInput,
+    ) -> Result<CreateSourcePayload> {
         let principal = ctx.require_principal()?;
-        let (input, reported) = input.into_domain();
-        let key = idempotency_key_for(principal, "createSource", idempotency_key, &input)?;
+        let (source, reported) = input.source.into_domain();
+        let key = idempotency_key_for(principal, "createSource", input.idempotency_key, &source)?;
         let (id, by) = (SourceId::generate(), principal.user_id);
-        Ok(Source(source_store::create_source(ctx.db(), id, input, reported, by, key).await?))
+        let created = source_store::create_source(ctx.db(), id, source, reported, by, key).await?;
+        Ok(CreateSourcePayload { source: Source(created) })
     }
 
     /// Revises a source (any signed-in editor, reviewer or admin); each field given replaces
@@ -176,6 +175,23 @@ impl SourceMutation {
             citations_no_longer_matching: outcome.unmatched.into_iter().map(|c| ids::global(CitationId(c))).collect(),
         })
     }
+}
+
+/// A new source, and a key that makes retries safe.
+#[derive(InputObject)]
+pub struct CreateSourceInput {
+    /// The source.
+    #[graphql(flatten)]
+    pub source: SourceInput,
+    /// Makes retries safe: the same key and input return the first result.
+    pub idempotency_key: Option<String>,
+}
+
+/// What `createSource` did.
+#[derive(SimpleObject)]
+pub struct CreateSourcePayload {
+    /// The source recorded, or the one already stored under the same canonical URL.
+    pub source: Source,
 }
 
 /// A revision of a source; each field given replaces the stored one, absent ones stay.

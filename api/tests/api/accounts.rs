@@ -13,14 +13,15 @@ use serde_json::{json, Value};
 use tokio::io::AsyncWriteExt;
 
 const LOGIN: &str = "mutation($e: String!, $p: String!) {
-  login(email: $e, password: $p) { token expiresAt viewer { id email displayName role } }
+  login(input: {email: $e, password: $p}) { token expiresAt viewer { id email displayName role } }
 }";
 const VIEWER: &str = "{ viewer { id email role } }";
 const CREATE_USER: &str =
-    "mutation($input: UserInput!) { createUser(input: $input) { id email displayName role active } }";
+    "mutation($input: CreateUserInput!) { createUser(input: $input) { user { id email displayName role active } } }";
 const SET_USER_ROLE: &str =
-    "mutation($id: ID!, $role: UserRole!) { setUserRole(id: $id, role: $role) { id email role active } }";
-const DEACTIVATE_USER: &str = "mutation($id: ID!) { deactivateUser(id: $id) { id email role active } }";
+    "mutation($id: ID!, $role: UserRole!) { setUserRole(input: {id: $id, role: $role}) { user { id email role active } } }";
+const DEACTIVATE_USER: &str =
+    "mutation($id: ID!) { deactivateUser(input: {id: $id}) { user { id email role active } } }";
 
 const EDITOR_EMAIL: &str = "editor@demo.chancery";
 const EDITOR_PASSWORD: &str = "demo-editor-password";
@@ -190,7 +191,7 @@ async fn create_user_by_an_admin_creates_an_account_that_can_log_in(backend: Bac
     let before = app.row_count("users").await;
     let data =
         app.ok_as(&admin, CREATE_USER, new_user("New.Reviewer@Example.org", "REVIEWER", "a-fresh-password-42")).await;
-    let user = &data["createUser"];
+    let user = &data["createUser"]["user"];
     assert_eq!(user["email"], "new.reviewer@example.org", "emails are stored lower-cased");
     assert_eq!(user["displayName"], "New Colleague");
     assert_eq!(user["role"], "REVIEWER");
@@ -269,10 +270,10 @@ async fn set_user_role_changes_the_role_and_revokes_the_old_token(backend: Backe
     let before = app.row_count("users").await;
 
     let data = app.ok_as(&admin, SET_USER_ROLE, json!({ "id": id, "role": "REVIEWER" })).await;
-    assert_eq!(data["setUserRole"]["id"], id);
-    assert_eq!(data["setUserRole"]["email"], email);
-    assert_eq!(data["setUserRole"]["role"], "REVIEWER");
-    assert_eq!(data["setUserRole"]["active"], true);
+    assert_eq!(data["setUserRole"]["user"]["id"], id);
+    assert_eq!(data["setUserRole"]["user"]["email"], email);
+    assert_eq!(data["setUserRole"]["user"]["role"], "REVIEWER");
+    assert_eq!(data["setUserRole"]["user"]["active"], true);
     assert_eq!(app.row_count("users").await, before);
 
     assert_token_refused(&app, &token).await;
@@ -308,8 +309,8 @@ async fn deactivate_user_revokes_tokens_and_blocks_login(backend: Backend) {
     let before = app.row_count("users").await;
 
     let data = app.ok_as(&admin, DEACTIVATE_USER, json!({ "id": id })).await;
-    assert_eq!(data["deactivateUser"]["id"], id);
-    assert_eq!(data["deactivateUser"]["active"], false);
+    assert_eq!(data["deactivateUser"]["user"]["id"], id);
+    assert_eq!(data["deactivateUser"]["user"]["active"], false);
     assert_eq!(app.row_count("users").await, before, "deactivation keeps the account (and its history)");
 
     assert_token_refused(&app, &token).await;
@@ -480,7 +481,10 @@ async fn cli_user_commands_list_change_and_deactivate_accounts_and_revoke_tokens
     assert!(output.status.success(), "{output:?}");
     assert_eq!(single_error(&app.graphql_as(&token, "{ viewer { role } }", json!({})).await).0, "UNAUTHENTICATED");
     let login = app
-        .graphql("mutation { login(email: \"desk@y.org\", password: \"a-piped-password-1\") { token } }", json!({}))
+        .graphql(
+            "mutation { login(input: {email: \"desk@y.org\", password: \"a-piped-password-1\"}) { token } }",
+            json!({}),
+        )
         .await;
     assert_eq!(single_error(&login).0, "UNAUTHENTICATED", "a deactivated account cannot sign in");
     let listed = text(&chancery(&app, &["user", "list"], None).await.stdout);

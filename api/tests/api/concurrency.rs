@@ -14,31 +14,43 @@ use serde_json::{json, Value};
 use tokio::sync::Barrier;
 
 const CREATE_FACT: &str = r#"
-mutation($input: FactInput!, $key: String) {
-  createFact(input: $input, idempotencyKey: $key) {
-    id status version summary createdAt
-    participants { role actor { name } }
-    citations { quote verified snapshotStart snapshotEnd }
+mutation($input: CreateFactInput!) {
+  createFact(input: $input) {
+    fact {
+      id status version summary createdAt
+      participants { role actor { name } }
+      citations { quote verified snapshotStart snapshotEnd }
+    }
   }
 }"#;
 const UPDATE_FACT: &str = r#"
-mutation($id: ID!, $v: Int!, $input: FactInput!) {
-  updateFact(id: $id, expectedVersion: $v, input: $input) { id version summary }
+mutation($input: UpdateFactInput!) {
+  updateFact(input: $input) { fact { id version summary } }
 }"#;
-const SUBMIT_FACT: &str = "mutation($id: ID!, $v: Int!) { submitFact(id: $id, expectedVersion: $v) { id version } }";
+const SUBMIT_FACT: &str =
+    "mutation($id: ID!, $v: Int!) { submitFact(input: {id: $id, expectedVersion: $v}) { fact { id version } } }";
 const REVIEW_FACT: &str = r#"
 mutation($id: ID!, $v: Int!, $d: ReviewDecision!, $c: String) {
-  reviewFact(id: $id, expectedVersion: $v, decision: $d, comment: $c) { id status version }
+  reviewFact(input: {id: $id, expectedVersion: $v, decision: $d, comment: $c}) { fact { id status version } }
 }"#;
 const CREATE_SOURCE: &str = r#"
-mutation($input: SourceInput!, $key: String) {
-  createSource(input: $input, idempotencyKey: $key) { id url title hasSnapshot snapshotSha256 retrievedAt }
+mutation($input: CreateSourceInput!) {
+  createSource(input: $input) { source { id url title hasSnapshot snapshotSha256 retrievedAt } }
 }"#;
 const UPDATE_ACTOR: &str = r#"
-mutation($id: ID!, $v: Int!, $input: ActorInput!) {
-  updateActor(id: $id, expectedVersion: $v, input: $input) { id description aliases }
+mutation($input: UpdateActorInput!) {
+  updateActor(input: $input) { actor { id description aliases } }
 }"#;
 const FACT_SUMMARY: &str = "query($id: ID!) { fact(id: $id) { version summary status } }";
+
+/// `input` with `fields` added: the id, version read and idempotency key travel inside the input.
+fn with_fields(input: &Value, fields: Value) -> Value {
+    let mut input = input.clone();
+    for (name, value) in fields.as_object().expect("fields are an object") {
+        input[name] = value.clone();
+    }
+    input
+}
 
 /// The demo data and the demo editor's token, shareable between tasks.
 struct Newsroom {
@@ -100,13 +112,14 @@ async fn assert_chain_intact(app: &TestApp) {
     assert_eq!(verify_chain(&app.db).await.unwrap(), ChainVerdict::Intact { length });
 }
 
-/// Splits answers into the successful ones and the codes of the refused ones.
-fn outcomes<'a>(bodies: &'a [Value], field: &str) -> (Vec<&'a Value>, Vec<String>) {
+/// Splits answers into the records the successful ones returned (`payload` of the mutation
+/// `field`) and the codes of the refused ones.
+fn outcomes<'a>(bodies: &'a [Value], field: &str, payload: &str) -> (Vec<&'a Value>, Vec<String>) {
     let mut successes = Vec::new();
     let mut refusals = Vec::new();
     for body in bodies {
         if body.get("errors").is_none() {
-            successes.push(&body["data"][field]);
+            successes.push(&body["data"][field][payload]);
         } else {
             refusals.push(single_error(body).0);
         }
@@ -121,14 +134,14 @@ async fn fifty_concurrent_identical_creates_with_one_key_make_one_fact(backend: 
     let room = Newsroom::open(backend).await;
     let input = room.input("A Russian delegation visited Damascus.");
     let before = room.counts(&FACT_TABLES).await;
-    let request = json!({ "input": input, "key": "visit-damascus-2025-01" });
+    let request = json!({ "input": with_fields(&input, json!({ "idempotencyKey": "visit-damascus-2025-01" })) });
     let bodies = room.all_at_once(&room.editor, vec![(CREATE_FACT, request.clone()); 50]).await;
 
     for body in &bodies {
         assert!(body.get("errors").is_none(), "every retry succeeds: {body:#}");
         assert_eq!(body, &bodies[0], "every retry gets the first answer");
     }
-    let fact = &bodies[0]["data"]["createFact"];
+    let fact = &bodies[0]["data"]["createFact"]["fact"];
     assert_eq!(fact["version"], 1);
     assert_eq!(fact["status"], "DRAFT");
     let after = room.counts(&FACT_TABLES).await;
@@ -152,23 +165,34 @@ async fn fifty_concurrent_identical_creates_with_one_key_make_one_fact(backend: 
 
     // A later retry still gets the same answer.
     let retry = room.app.ok_as(&room.editor, CREATE_FACT, request).await;
-    assert_eq!(retry["createFact"], *fact);
+    assert_eq!(retry["createFact"], bodies[0]["data"]["createFact"]);
+    assert_eq!(retry["createFact"]["fact"], *fact);
 
     // The same key for another request is refused.
     let mut other = input.clone();
     other["summary"] = json!("A Russian delegation visited Damascus and Latakia.");
     let body = room
         .app
-        .graphql_as(&room.editor, CREATE_FACT, json!({ "input": other, "key": "visit-damascus-2025-01" }))
+        .graphql_as(
+            &room.editor,
+            CREATE_FACT,
+            json!({ "input": with_fields(&other, json!({ "idempotencyKey": "visit-damascus-2025-01" })) }),
+        )
         .await;
     assert_bad_input(&body, "idempotencyKey");
     assert_eq!(room.counts(&FACT_TABLES).await, after, "nothing is written");
 
     // Keys belong to their user: another editor's identical request is a fresh one.
     let (_, other_editor) = room.app.user_with_role(entity::enums::UserRole::Editor).await;
-    let theirs =
-        room.app.ok_as(&other_editor, CREATE_FACT, json!({ "input": input, "key": "visit-damascus-2025-01" })).await;
-    assert_ne!(theirs["createFact"]["id"], fact["id"]);
+    let theirs = room
+        .app
+        .ok_as(
+            &other_editor,
+            CREATE_FACT,
+            json!({ "input": with_fields(&input, json!({ "idempotencyKey": "visit-damascus-2025-01" })) }),
+        )
+        .await;
+    assert_ne!(theirs["createFact"]["fact"]["id"], fact["id"]);
 }
 
 const SOURCE_TABLES: [&str; 2] = ["sources", "idempotency_keys"];
@@ -190,7 +214,7 @@ async fn fifty_concurrent_identical_source_creates_with_one_key_make_one_source(
     let room = Newsroom::open(backend).await;
     let input = source_input("https://kremlin.example/events/president/news/76262", "Telephone conversation");
     let before = room.counts(&SOURCE_TABLES).await;
-    let request = json!({ "input": input, "key": "kremlin-76262" });
+    let request = json!({ "input": with_fields(&input, json!({ "idempotencyKey": "kremlin-76262" })) });
     let bodies = room.all_at_once(&room.editor, vec![(CREATE_SOURCE, request); 50]).await;
     for body in &bodies {
         assert!(body.get("errors").is_none(), "every retry succeeds: {body:#}");
@@ -201,8 +225,14 @@ async fn fifty_concurrent_identical_source_creates_with_one_key_make_one_source(
 
     let mut other = input.clone();
     other["title"] = json!("Telephone conversation with the President of Syria");
-    let body =
-        room.app.graphql_as(&room.editor, CREATE_SOURCE, json!({ "input": other, "key": "kremlin-76262" })).await;
+    let body = room
+        .app
+        .graphql_as(
+            &room.editor,
+            CREATE_SOURCE,
+            json!({ "input": with_fields(&other, json!({ "idempotencyKey": "kremlin-76262" })) }),
+        )
+        .await;
     assert_bad_input(&body, "idempotencyKey");
     assert_eq!(room.counts(&SOURCE_TABLES).await, after, "nothing is written");
 }
@@ -216,8 +246,8 @@ async fn creating_a_source_under_a_stored_canonical_url_returns_the_stored_one(b
             .to_owned(),
     ] {
         let data = room.app.ok_as(&room.editor, CREATE_SOURCE, json!({ "input": source_input(&url, "Copy") })).await;
-        assert_eq!(data["createSource"]["id"], room.source.as_str(), "{url} is the demo source");
-        assert_eq!(data["createSource"]["title"], "Putin talks to new Syrian leadership \u{2013} Kremlin");
+        assert_eq!(data["createSource"]["source"]["id"], room.source.as_str(), "{url} is the demo source");
+        assert_eq!(data["createSource"]["source"]["title"], "Putin talks to new Syrian leadership \u{2013} Kremlin");
     }
     assert_eq!(room.counts(&SOURCE_TABLES).await, before, "no new row");
 
@@ -226,7 +256,7 @@ async fn creating_a_source_under_a_stored_canonical_url_returns_the_stored_one(b
     let requests =
         (0..20).map(|i| (CREATE_SOURCE, json!({ "input": source_input(url, &format!("Bases, take {i}")) }))).collect();
     let bodies = room.all_at_once(&room.editor, requests).await;
-    let (successes, refusals) = outcomes(&bodies, "createSource");
+    let (successes, refusals) = outcomes(&bodies, "createSource", "source");
     assert!(refusals.is_empty(), "{refusals:?}: {bodies:#?}");
     assert!(successes.iter().all(|s| s["id"] == successes[0]["id"]), "one source for one URL: {successes:#?}");
     assert_eq!(room.app.row_count("sources").await, before[0].1 + 1);
@@ -235,16 +265,19 @@ async fn creating_a_source_under_a_stored_canonical_url_returns_the_stored_one(b
 async fn twenty_concurrent_updates_from_one_version_give_one_success_and_nineteen_conflicts(backend: Backend) {
     let room = Newsroom::open(backend).await;
     let created = room.app.ok_as(&room.editor, CREATE_FACT, json!({ "input": room.input("Version one.") })).await;
-    let id = created["createFact"]["id"].as_str().unwrap().to_owned();
+    let id = created["createFact"]["fact"]["id"].as_str().unwrap().to_owned();
     let parts = room.counts(&["citations", "fact_participants", "fact_qualifiers"]).await;
     let requests = (0..20)
         .map(|i| {
             let summary = format!("Concurrent edit number {i}.");
-            (UPDATE_FACT, json!({ "id": id, "v": 1, "input": room.input(&summary) }))
+            (
+                UPDATE_FACT,
+                json!({ "input": with_fields(&room.input(&summary), json!({ "id": id, "expectedVersion": 1 })) }),
+            )
         })
         .collect();
     let bodies = room.all_at_once(&room.editor, requests).await;
-    let (successes, refusals) = outcomes(&bodies, "updateFact");
+    let (successes, refusals) = outcomes(&bodies, "updateFact", "fact");
     assert_eq!(successes.len(), 1, "exactly one edit wins: {bodies:#?}");
     assert_eq!(refusals, vec!["CONFLICT".to_owned(); 19], "the others conflict");
     let winner = successes[0];
@@ -268,14 +301,14 @@ async fn twenty_concurrent_updates_from_one_version_give_one_success_and_ninetee
 async fn concurrent_decisions_on_one_submitted_fact_let_exactly_one_through(backend: Backend) {
     let room = Newsroom::open(backend).await;
     let created = room.app.ok_as(&room.editor, CREATE_FACT, json!({ "input": room.input("Decide me.") })).await;
-    let id = created["createFact"]["id"].as_str().unwrap().to_owned();
+    let id = created["createFact"]["fact"]["id"].as_str().unwrap().to_owned();
     room.app.ok_as(&room.editor, SUBMIT_FACT, json!({ "id": id, "v": 1 })).await;
     let decisions = ["APPROVE", "REJECT", "REQUEST_CHANGES"];
     let requests = (0..15)
         .map(|i| (REVIEW_FACT, json!({ "id": id, "v": 2, "d": decisions[i % 3], "c": format!("Decision {i}.") })))
         .collect();
     let bodies = room.all_at_once(&room.reviewer, requests).await;
-    let (successes, refusals) = outcomes(&bodies, "reviewFact");
+    let (successes, refusals) = outcomes(&bodies, "reviewFact", "fact");
     assert_eq!(successes.len(), 1, "one decision is taken: {bodies:#?}");
     assert_eq!(refusals, vec!["CONFLICT".to_owned(); 14]);
     let stored = room.app.ok_as(&room.reviewer, FACT_SUMMARY, json!({ "id": id })).await;
@@ -292,7 +325,7 @@ async fn concurrent_writes_to_different_facts_keep_the_revision_chain_whole(back
     let requests =
         (0..25).map(|i| (CREATE_FACT, json!({ "input": room.input(&format!("Independent fact {i}.")) }))).collect();
     let bodies = room.all_at_once(&room.editor, requests).await;
-    let (successes, refusals) = outcomes(&bodies, "createFact");
+    let (successes, refusals) = outcomes(&bodies, "createFact", "fact");
     assert!(refusals.is_empty(), "{bodies:#?}");
     assert_eq!(successes.len(), 25);
     assert_eq!(room.app.row_count("revisions").await, revisions + 25);
@@ -312,11 +345,11 @@ async fn concurrent_actor_updates_from_one_version_let_one_win(backend: Backend)
                 "description": format!("The Russian Federation (edit {i})."),
                 "aliases": ["Russian Federation", "Moscow", format!("Rossiya {i}")],
             });
-            (UPDATE_ACTOR, json!({ "id": room.russia, "v": 1, "input": input }))
+            (UPDATE_ACTOR, json!({ "input": with_fields(&input, json!({ "id": room.russia, "expectedVersion": 1 })) }))
         })
         .collect();
     let bodies = room.all_at_once(&room.editor, requests).await;
-    let (successes, refusals) = outcomes(&bodies, "updateActor");
+    let (successes, refusals) = outcomes(&bodies, "updateActor", "actor");
     assert_eq!(successes.len(), 1, "exactly one edit wins: {bodies:#?}");
     assert_eq!(refusals, vec!["CONFLICT".to_owned(); 11]);
     let winner = successes[0];
@@ -336,32 +369,38 @@ async fn concurrent_actor_updates_from_one_version_let_one_win(backend: Backend)
 }
 
 const SUPERSEDE_FACT: &str = r#"
-mutation($id: ID!, $v: Int!, $input: FactInput!, $key: String) {
-  supersedeFact(id: $id, expectedVersion: $v, input: $input, idempotencyKey: $key) {
-    id status version supersedes { id }
+mutation($input: SupersedeFactInput!) {
+  supersedeFact(input: $input) {
+    fact { id status version supersedes { id } }
   }
 }"#;
+
+/// The variables of a correction of `original`, read at `version`, retried under `key`.
+fn correction(room: &Newsroom, original: &str, version: i64, key: &str) -> Value {
+    let fields = json!({ "id": original, "expectedVersion": version, "idempotencyKey": key });
+    json!({ "input": with_fields(&room.input("Corrected."), fields) })
+}
 
 /// A published fact by the demo editor: (id, version).
 async fn published_fact(room: &Newsroom) -> (String, i64) {
     let created = room.app.ok_as(&room.editor, CREATE_FACT, json!({ "input": room.input("To be corrected.") })).await;
-    let id = created["createFact"]["id"].as_str().unwrap().to_owned();
+    let id = created["createFact"]["fact"]["id"].as_str().unwrap().to_owned();
     room.app.ok_as(&room.editor, SUBMIT_FACT, json!({ "id": id, "v": 1 })).await;
     let approved = room.app.ok_as(&room.reviewer, REVIEW_FACT, json!({ "id": id, "v": 2, "d": "APPROVE" })).await;
-    (id, approved["reviewFact"]["version"].as_i64().unwrap())
+    (id, approved["reviewFact"]["fact"]["version"].as_i64().unwrap())
 }
 
 async fn concurrent_identical_corrections_with_one_key_make_one_draft(backend: Backend) {
     let room = Newsroom::open(backend).await;
     let (original, version) = published_fact(&room).await;
     let before = room.counts(&FACT_TABLES).await;
-    let request = json!({ "id": original, "v": version, "input": room.input("Corrected."), "key": "fix-1" });
+    let request = correction(&room, &original, version, "fix-1");
     let bodies = room.all_at_once(&room.editor, vec![(SUPERSEDE_FACT, request); 20]).await;
     for body in &bodies {
         assert!(body.get("errors").is_none(), "every retry succeeds: {body:#}");
         assert_eq!(body, &bodies[0], "every retry gets the first answer");
     }
-    assert_eq!(bodies[0]["data"]["supersedeFact"]["supersedes"]["id"], original.as_str());
+    assert_eq!(bodies[0]["data"]["supersedeFact"]["fact"]["supersedes"]["id"], original.as_str());
     let after = room.counts(&FACT_TABLES).await;
     assert_eq!(after[0].1, before[0].1 + 1, "one correction");
     assert_eq!(after[1].1, before[1].1 + 1, "one revision");
@@ -371,43 +410,50 @@ async fn a_retried_correction_returns_the_first_even_after_the_original_changed(
     // "the same key and input return the first result": also once the original was retracted.
     let room = Newsroom::open(backend).await;
     let (original, version) = published_fact(&room).await;
-    let request = json!({ "id": original, "v": version, "input": room.input("Corrected."), "key": "fix-2" });
+    let request = correction(&room, &original, version, "fix-2");
     let first = room.app.ok_as(&room.editor, SUPERSEDE_FACT, request.clone()).await;
     room.app
         .ok_as(
             &room.reviewer,
-            "mutation($id: ID!, $v: Int!) { retractFact(id: $id, expectedVersion: $v, reason: \"Wrong.\") { id } }",
+            "mutation($id: ID!, $v: Int!) { retractFact(input: {id: $id, expectedVersion: $v, reason: \"Wrong.\"}) { fact { id } } }",
             json!({ "id": original, "v": version }),
         )
         .await;
     let retry = room.app.graphql_as(&room.editor, SUPERSEDE_FACT, request).await;
     assert!(retry.get("errors").is_none(), "the retry is answered like the first call: {retry:#}");
-    assert_eq!(retry["data"]["supersedeFact"]["id"], first["supersedeFact"]["id"]);
+    assert_eq!(retry["data"]["supersedeFact"]["fact"]["id"], first["supersedeFact"]["fact"]["id"]);
 }
 
 /// A retried createActor with its idempotency key records one actor, not a second "Hürriyet
 /// Daily News"; the same key with another input is refused and records nothing.
 async fn a_retried_create_actor_with_its_key_records_one_actor(backend: Backend) {
     let room = Newsroom::open(backend).await;
-    let create =
-        "mutation($input: ActorInput!, $key: String) { createActor(input: $input, idempotencyKey: $key) { id name } }";
+    let create = "mutation($input: CreateActorInput!) { createActor(input: $input) { actor { id name } } }";
     let input = json!({ "name": "Hürriyet Daily News", "kind": "MEDIA_OUTLET", "country": "TR" });
     let actors = room.app.row_count("actors").await;
-    let answers = join_all(
-        (0..4).map(|_| room.app.graphql_as(&room.editor, create, json!({ "input": input, "key": "hurriyet-1" }))),
-    )
+    let answers = join_all((0..4).map(|_| {
+        let request = json!({ "input": with_fields(&input, json!({ "idempotencyKey": "hurriyet-1" })) });
+        room.app.graphql_as(&room.editor, create, request)
+    }))
     .await;
     let ids: std::collections::HashSet<String> = answers
         .iter()
         .map(|body| {
             assert!(body.get("errors").is_none(), "{body:#}");
-            body["data"]["createActor"]["id"].as_str().unwrap().to_owned()
+            body["data"]["createActor"]["actor"]["id"].as_str().unwrap().to_owned()
         })
         .collect();
     assert_eq!(ids.len(), 1, "every retry answers the same actor");
     assert_eq!(room.app.row_count("actors").await, actors + 1);
     let other = json!({ "name": "Hurriyet", "kind": "MEDIA_OUTLET" });
-    let refused = room.app.graphql_as(&room.editor, create, json!({ "input": other, "key": "hurriyet-1" })).await;
+    let refused = room
+        .app
+        .graphql_as(
+            &room.editor,
+            create,
+            json!({ "input": with_fields(&other, json!({ "idempotencyKey": "hurriyet-1" })) }),
+        )
+        .await;
     assert_bad_input(&refused, "idempotencyKey");
     assert_eq!(room.app.row_count("actors").await, actors + 1);
 }

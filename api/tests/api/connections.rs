@@ -454,7 +454,7 @@ async fn a_client_that_stops_reading_its_answer_is_disconnected_after_the_write_
         let input = json!({ "url": format!("https://news.example/long/{index}"), "title": "Long", "kind": "REPORT", "snapshot": snapshot });
         app.ok_as(
             &editor,
-            "mutation($input: SourceInput!) { createSource(input: $input) { id } }",
+            "mutation($input: CreateSourceInput!) { createSource(input: $input) { source { id } } }",
             json!({ "input": input }),
         )
         .await;

@@ -21,7 +21,7 @@ const WITHDRAW: &str = r#"
 mutation($input: WithdrawCitationInput!) {
   withdrawCitation(input: $input) { citation { id status statusReason } fact { id version outletCount } }
 }"#;
-const CREATE_SOURCE: &str = "mutation($input: SourceInput!) { createSource(input: $input) { id } }";
+const CREATE_SOURCE: &str = "mutation($input: CreateSourceInput!) { createSource(input: $input) { source { id } } }";
 const FACT: &str = r#"
 query($id: ID!, $statuses: [CitationStatus!]) {
   fact(id: $id) { id version outletCount status
@@ -56,10 +56,10 @@ impl Desk {
             .app
             .ok_as(
                 &self.editor,
-                "mutation($n: String!) { createActor(input: {name: $n, kind: MEDIA_OUTLET}) { id } }",
+                "mutation($n: String!) { createActor(input: {name: $n, kind: MEDIA_OUTLET}) { actor { id } } }",
                 json!({ "n": format!("Outlet {}", uuid::Uuid::now_v7().simple()) }),
             )
-            .await["createActor"]["id"]
+            .await["createActor"]["actor"]["id"]
             .as_str()
             .unwrap()
             .to_owned();
@@ -68,7 +68,7 @@ impl Desk {
             "title": "A second outlet's report", "kind": "NEWS_ARTICLE", "outlet": outlet, "snapshot": text,
         });
         let data = self.app.ok_as(&self.editor, CREATE_SOURCE, json!({ "input": input })).await;
-        data["createSource"]["id"].as_str().unwrap().to_owned()
+        data["createSource"]["source"]["id"].as_str().unwrap().to_owned()
     }
 
     async fn propose(&self, token: &str, source: &str, quote: &str) -> Value {
@@ -161,8 +161,12 @@ async fn a_draft_takes_citations_inline_not_by_proposal(backend: Backend) {
     let input = crate::support::visit_input(&russia, &syria, &desk.article, "A draft that is not public yet.");
     let draft = desk
         .app
-        .ok_as(&desk.editor, "mutation($i: FactInput!) { createFact(input: $i) { id } }", json!({ "i": input }))
-        .await["createFact"]["id"]
+        .ok_as(
+            &desk.editor,
+            "mutation($i: CreateFactInput!) { createFact(input: $i) { fact { id } } }",
+            json!({ "i": input }),
+        )
+        .await["createFact"]["fact"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -353,7 +357,7 @@ mutation($input: MergeActorsInput!) { mergeActors(input: $input) { actor { id na
 async fn a_duplicate_actor_is_merged_and_its_id_keeps_resolving(backend: Backend) {
     let desk = Desk::open(backend).await;
     let (_, admin) = desk.app.user_with_role(UserRole::Admin).await;
-    let create = "mutation($input: ActorInput!) { createActor(input: $input) { id version } }";
+    let create = "mutation($input: CreateActorInput!) { createActor(input: $input) { actor { id version } } }";
     let duplicate = desk
         .app
         .ok_as(
@@ -361,7 +365,7 @@ async fn a_duplicate_actor_is_merged_and_its_id_keeps_resolving(backend: Backend
             create,
             json!({ "input": { "name": "Vladimir V. Putin", "kind": "PERSON", "aliases": ["V. Putin"] } }),
         )
-        .await["createActor"]["id"]
+        .await["createActor"]["actor"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -370,7 +374,11 @@ async fn a_duplicate_actor_is_merged_and_its_id_keeps_resolving(backend: Backend
     let mut input = crate::support::visit_input(&russia, &syria, &desk.article, "A draft naming the duplicate.");
     input["participants"][0]["actor"] = json!(duplicate);
     desk.app
-        .ok_as(&desk.editor, "mutation($i: FactInput!) { createFact(input: $i) { id } }", json!({ "i": input }))
+        .ok_as(
+            &desk.editor,
+            "mutation($i: CreateFactInput!) { createFact(input: $i) { fact { id } } }",
+            json!({ "i": input }),
+        )
         .await;
     let merge = |keep: &str, gone: &str, keep_version: i64, merge_version: i64| json!({ "input": { "keepId": keep, "mergeId": gone, "expectedVersions": { "keep": keep_version, "merge": merge_version } } });
     let rows = (desk.app.row_count("actors").await, desk.app.row_count("fact_participants").await);

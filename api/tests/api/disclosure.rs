@@ -7,12 +7,13 @@ use crate::support::{Backend, TestApp, VISIT_QUOTE};
 use entity::enums::UserRole;
 use serde_json::{json, Value};
 
-const CREATE_SOURCE: &str = "mutation($input: SourceInput!) { createSource(input: $input) { id url } }";
-const CREATE_FACT: &str = "mutation($input: FactInput!) { createFact(input: $input) { id version } }";
-const SUBMIT_FACT: &str =
-    "mutation($id: ID!, $v: Int!) { submitFact(id: $id, expectedVersion: $v) { id status version } }";
-const APPROVE_FACT: &str = "mutation($id: ID!, $v: Int!) { reviewFact(id: $id, expectedVersion: $v, \
-     decision: APPROVE) { id status version } }";
+const CREATE_SOURCE: &str =
+    "mutation($input: CreateSourceInput!) { createSource(input: $input) { source { id url } } }";
+const CREATE_FACT: &str = "mutation($input: CreateFactInput!) { createFact(input: $input) { fact { id version } } }";
+const SUBMIT_FACT: &str = "mutation($id: ID!, $v: Int!) { submitFact(input: {id: $id, expectedVersion: $v}) \
+     { fact { id status version } } }";
+const APPROVE_FACT: &str = "mutation($id: ID!, $v: Int!) { reviewFact(input: {id: $id, expectedVersion: $v, \
+     decision: APPROVE}) { fact { id status version } } }";
 
 /// Every public way to a source: by id, by URL, as a node, in the list and in its outlet's list.
 const SOURCE_PROBE: &str = r#"
@@ -73,8 +74,8 @@ async fn a_source_becomes_public_only_when_a_public_fact_cites_it(backend: Backe
     });
     let created = app.ok_as(&editor, CREATE_SOURCE, json!({ "input": source_input })).await;
     let probe = Probe {
-        id: created["createSource"]["id"].as_str().unwrap().to_owned(),
-        url: created["createSource"]["url"].as_str().unwrap().to_owned(),
+        id: created["createSource"]["source"]["id"].as_str().unwrap().to_owned(),
+        url: created["createSource"]["source"]["url"].as_str().unwrap().to_owned(),
         outlet,
     };
 
@@ -99,14 +100,14 @@ async fn a_source_becomes_public_only_when_a_public_fact_cites_it(backend: Backe
         &probe.id,
         "A visit sourced from an unpublished scoop.",
     );
-    let fact = app.ok_as(&editor, CREATE_FACT, json!({ "input": input })).await["createFact"].clone();
+    let fact = app.ok_as(&editor, CREATE_FACT, json!({ "input": input })).await["createFact"]["fact"].clone();
     check("cited by a draft", false).await;
     let submitted = app.ok_as(&editor, SUBMIT_FACT, json!({ "id": fact["id"], "v": fact["version"] })).await;
     check("cited by a fact in review", false).await;
-    let submitted = &submitted["submitFact"];
+    let submitted = &submitted["submitFact"]["fact"];
     let approved =
         app.ok_as(&reviewer, APPROVE_FACT, json!({ "id": submitted["id"], "v": submitted["version"] })).await;
-    assert_eq!(approved["reviewFact"]["status"], "PUBLISHED");
+    assert_eq!(approved["reviewFact"]["fact"]["status"], "PUBLISHED");
     check("cited by a published fact", true).await;
 }
 
@@ -121,14 +122,14 @@ async fn a_facts_public_history_is_numbered_by_its_own_revisions_without_gaps(ba
     let create = |summary: &'static str| {
         let (app, editor) = (&app, &editor);
         let input = support::visit_input(&russia, &syria, &source, summary);
-        async move { app.ok_as(editor, CREATE_FACT, json!({ "input": input })).await["createFact"].clone() }
+        async move { app.ok_as(editor, CREATE_FACT, json!({ "input": input })).await["createFact"]["fact"].clone() }
     };
     // Another fact's hidden drafts are written between each step of the published one.
     let public = create("A visit that will be published.").await;
     create("A draft nobody else sees.").await;
     let submitted = app.ok_as(&editor, SUBMIT_FACT, json!({ "id": public["id"], "v": public["version"] })).await;
     create("Another draft nobody else sees.").await;
-    let submitted = &submitted["submitFact"];
+    let submitted = &submitted["submitFact"]["fact"];
     app.ok_as(&reviewer, APPROVE_FACT, json!({ "id": submitted["id"], "v": submitted["version"] })).await;
 
     let data = app.query_ok(HISTORY, json!({ "id": public["id"] })).await;

@@ -14,8 +14,7 @@ use chancery::config::{DatabaseConfig, ServeConfig};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::{json, Value};
 
-const CREATE_FACT: &str =
-    "mutation($input: FactInput!, $key: String) { createFact(input: $input, idempotencyKey: $key) { id } }";
+const CREATE_FACT: &str = "mutation($input: CreateFactInput!) { createFact(input: $input) { fact { id } } }";
 
 /// The tests here measure how the server rides out a fault; each runs alone, so that the
 /// others' load does not starve the one being measured.
@@ -50,7 +49,7 @@ impl Desk {
         let login = desk
             .post(
                 None,
-                "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }",
+                "mutation($e: String!, $p: String!) { login(input: {email: $e, password: $p}) { token } }",
                 json!({ "e": "editor@demo.chancery", "p": "demo-editor-password" }),
             )
             .await
@@ -104,9 +103,10 @@ impl Desk {
 
     /// Creates the fact with `summary` under idempotency key `key`.
     async fn create(&self, key: &str, summary: &str) -> Answer {
-        let variables = json!({ "input": self.input(summary), "key": key });
-        let data = self.post(Some(&self.token), CREATE_FACT, variables).await?;
-        Ok(data["createFact"]["id"].as_str().unwrap().to_owned())
+        let mut input = self.input(summary);
+        input["idempotencyKey"] = json!(key);
+        let data = self.post(Some(&self.token), CREATE_FACT, json!({ "input": input })).await?;
+        Ok(data["createFact"]["fact"]["id"].as_str().unwrap().to_owned())
     }
 }
 

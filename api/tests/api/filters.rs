@@ -611,7 +611,8 @@ async fn statuses_narrow_the_public_record_to_current_facts(backend: Backend) {
     let (id, version) = (call["facts"]["nodes"][0]["id"].clone(), call["facts"]["nodes"][0]["version"].clone());
     app.ok_as(
         &reviewer,
-        "mutation($id: ID!, $v: Int!) { retractFact(id: $id, expectedVersion: $v, reason: \"Test retraction.\") { status } }",
+        "mutation($id: ID!, $v: Int!) { retractFact(input: {id: $id, expectedVersion: $v, reason: \"Test retraction.\"}) \
+         { fact { status } } }",
         json!({ "id": id, "v": version }),
     )
     .await;

@@ -11,7 +11,7 @@ use sea_orm::ConnectionTrait;
 use serde_json::json;
 
 const HISTORY_HEAD: &str = "{ historyHead { sequence hash at } }";
-const CREATE_FACT: &str = "mutation($input: FactInput!) { createFact(input: $input) { id } }";
+const CREATE_FACT: &str = "mutation($input: CreateFactInput!) { createFact(input: $input) { fact { id } } }";
 const GENESIS_HASH: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 /// The first column of the one row `sql` selects.

@@ -118,13 +118,13 @@ async fn one_long_snapshot_cited_by_a_hundred_facts(app: &TestApp) {
     let source = app
         .ok_as(
             &editor,
-            "mutation($input: SourceInput!) { createSource(input: $input) { id } }",
+            "mutation($input: CreateSourceInput!) { createSource(input: $input) { source { id } } }",
             json!({ "input": {
                 "url": "https://news.example/long-report", "title": "A long report", "kind": "REPORT",
                 "publishedOn": "2025-01-02", "publishedPrecision": "DAY", "snapshot": snapshot,
             } }),
         )
-        .await["createSource"]["id"]
+        .await["createSource"]["source"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -135,22 +135,22 @@ async fn one_long_snapshot_cited_by_a_hundred_facts(app: &TestApp) {
         let id = app
             .ok_as(
                 &editor,
-                "mutation($input: FactInput!) { createFact(input: $input) { id } }",
+                "mutation($input: CreateFactInput!) { createFact(input: $input) { fact { id } } }",
                 json!({ "input": input }),
             )
-            .await["createFact"]["id"]
+            .await["createFact"]["fact"]["id"]
             .as_str()
             .unwrap()
             .to_owned();
         app.ok_as(
             &editor,
-            "mutation($id: ID!) { submitFact(id: $id, expectedVersion: 1) { id } }",
+            "mutation($id: ID!) { submitFact(input: {id: $id, expectedVersion: 1}) { fact { id } } }",
             json!({ "id": id }),
         )
         .await;
         app.ok_as(
             &reviewer,
-            "mutation($id: ID!) { reviewFact(id: $id, expectedVersion: 2, decision: APPROVE) { id } }",
+            "mutation($id: ID!) { reviewFact(input: {id: $id, expectedVersion: 2, decision: APPROVE}) { fact { id } } }",
             json!({ "id": id }),
         )
         .await;

@@ -7,7 +7,7 @@ use crate::support::{Backend, TestApp};
 use entity::enums::UserRole;
 use serde_json::{json, Value};
 
-const CREATE_ACTOR: &str = r#"mutation { createActor(input: {name: "Forged", kind: STATE}) { id } }"#;
+const CREATE_ACTOR: &str = r#"mutation { createActor(input: {name: "Forged", kind: STATE}) { actor { id } } }"#;
 
 async fn refused(response: reqwest::Response, status: u16, code: &str) -> reqwest::header::HeaderMap {
     assert_eq!(response.status(), status);

@@ -51,6 +51,7 @@ async fn a_constraint_violation_inside_a_write_is_masked_and_rolls_the_write_bac
     entity::revision::Entity::insert(entity::revision::ActiveModel {
         id: Set(uuid::Uuid::now_v7()),
         seq: Set(head.length + 1),
+        subject: Set("FACT".into()),
         fact_id: Set(uuid::Uuid::now_v7()),
         fact_version: Set(1),
         action: Set("create".into()),
@@ -70,11 +71,12 @@ async fn a_constraint_violation_inside_a_write_is_masked_and_rolls_the_write_bac
         before.push(app.row_count(table).await);
     }
 
-    let input = support::visit_input(&russia, &syria, &source, "A visit that cannot be recorded.");
+    let mut input = support::visit_input(&russia, &syria, &source, "A visit that cannot be recorded.");
+    input["idempotencyKey"] = json!("k-1");
     let body = app
         .graphql_as(
             &token,
-            "mutation($input: FactInput!) { createFact(input: $input, idempotencyKey: \"k-1\") { id } }",
+            "mutation($input: CreateFactInput!) { createFact(input: $input) { fact { id } } }",
             json!({ "input": input }),
         )
         .await;

@@ -364,11 +364,11 @@ async fn every_list_counts_what_its_filter_matches_as_the_caller_sees_it(backend
     let created = app
         .ok_as(
             &editor,
-            "mutation($input: SourceInput!) { createSource(input: $input) { id } }",
+            "mutation($input: CreateSourceInput!) { createSource(input: $input) { source { id } } }",
             json!({ "input": { "url": "https://example.org/uncited", "title": "Not cited yet", "kind": "NEWS_ARTICLE" } }),
         )
         .await;
-    assert!(created["createSource"]["id"].is_string(), "{created:#}");
+    assert!(created["createSource"]["source"]["id"].is_string(), "{created:#}");
     let public = app.query_ok("{ sources { totalCount } }", json!({})).await;
     assert_eq!(public["sources"]["totalCount"], 1, "an uncited source is not counted for the public: {public:#}");
     let staff = app.ok_as(&editor, "{ sources { totalCount } }", json!({})).await;
@@ -394,9 +394,13 @@ async fn a_source_is_found_and_recorded_once_under_any_spelling_of_its_url(backe
     let input = json!({ "url": "https://www.chattythat.news/putin-talks-to-new-syrian-leadership-kremlin-438343.html/",
         "title": "The same article", "kind": "NEWS_ARTICLE" });
     let created = app
-        .ok_as(&editor, "mutation($i: SourceInput!) { createSource(input: $i) { id } }", json!({ "i": input }))
+        .ok_as(
+            &editor,
+            "mutation($i: CreateSourceInput!) { createSource(input: $i) { source { id } } }",
+            json!({ "i": input }),
+        )
         .await;
-    assert_eq!(created["createSource"]["id"], demo.as_str(), "the stored source is the answer");
+    assert_eq!(created["createSource"]["source"]["id"], demo.as_str(), "the stored source is the answer");
     assert_eq!(app.row_count("sources").await, sources);
 }
 

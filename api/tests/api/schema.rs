@@ -60,3 +60,43 @@ async fn every_type_field_argument_and_enum_value_has_a_description() {
     }
     assert!(missing.is_empty(), "undescribed schema elements: {missing:#?}");
 }
+
+/// The schema's type named by an introspected type reference, unwrapping NON_NULL and LIST.
+fn named(reference: &serde_json::Value) -> (bool, String) {
+    let non_null = reference["kind"] == "NON_NULL";
+    let mut current = reference;
+    while current["name"].is_null() {
+        current = &current["ofType"];
+    }
+    (non_null, current["name"].as_str().unwrap().to_owned())
+}
+
+#[tokio::test]
+async fn every_mutation_takes_one_input_and_returns_its_payload() {
+    let schema = chancery::graphql::build_schema(None, Default::default());
+    let response = schema
+        .execute(
+            "{ __schema { mutationType { fields { name
+                 args { name type { kind name ofType { kind name } } }
+                 type { kind name ofType { kind name } } } } } }",
+        )
+        .await;
+    assert!(response.errors.is_empty(), "{:?}", response.errors);
+    let data = response.data.into_json().unwrap();
+    let mut wrong = Vec::new();
+    for field in data["__schema"]["mutationType"]["fields"].as_array().unwrap() {
+        let name = field["name"].as_str().unwrap();
+        let capitalized = format!("{}{}", name[..1].to_uppercase(), &name[1..]);
+        let args = field["args"].as_array().unwrap();
+        let input_ok = args.len() == 1
+            && args[0]["name"] == "input"
+            && named(&args[0]["type"]) == (true, format!("{capitalized}Input"));
+        // The vocabulary's three mutations share one payload, `FactKindPayload`.
+        let payload = named(&field["type"]);
+        let payload_ok = payload.0 && payload.1.ends_with("Payload");
+        if !input_ok || !payload_ok {
+            wrong.push(format!("{name}({args:?}) -> {payload:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "mutations not in the `input:` → `…Payload` form: {wrong:#?}");
+}

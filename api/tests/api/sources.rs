@@ -27,8 +27,12 @@ impl Desk {
         let input =
             json!({ "url": "https://example.org/ministers", "title": "Ministers meet", "kind": "NEWS_ARTICLE" });
         let source = app
-            .ok_as(&editor, "mutation($i: SourceInput!) { createSource(input: $i) { id } }", json!({ "i": input }))
-            .await["createSource"]["id"]
+            .ok_as(
+                &editor,
+                "mutation($i: CreateSourceInput!) { createSource(input: $i) { source { id } } }",
+                json!({ "i": input }),
+            )
+            .await["createSource"]["source"]["id"]
             .as_str()
             .unwrap()
             .to_owned();
@@ -36,8 +40,12 @@ impl Desk {
         let mut fact = visit_input(&russia, &syria, &source, "The ministers met.");
         fact["citations"] = json!([{ "source": source, "quote": QUOTE, "attribution": "DIRECT" }]);
         let fact = app
-            .ok_as(&editor, "mutation($i: FactInput!) { createFact(input: $i) { id } }", json!({ "i": fact }))
-            .await["createFact"]["id"]
+            .ok_as(
+                &editor,
+                "mutation($i: CreateFactInput!) { createFact(input: $i) { fact { id } } }",
+                json!({ "i": fact }),
+            )
+            .await["createFact"]["fact"]["id"]
             .as_str()
             .unwrap()
             .to_owned();

@@ -11,7 +11,7 @@ use chancery::config::{DatabaseConfig, ServeConfig, ThrottleConfig};
 use entity::enums::UserRole;
 use serde_json::{json, Value};
 
-const LOGIN: &str = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }";
+const LOGIN: &str = "mutation($e: String!, $p: String!) { login(input: {email: $e, password: $p}) { token } }";
 const EDITOR_EMAIL: &str = "editor@demo.chancery";
 const EDITOR_PASSWORD: &str = "demo-editor-password";
 const REVIEWER_EMAIL: &str = "reviewer@demo.chancery";

@@ -17,10 +17,11 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
 
 const VIEWER: &str = "{ viewer { id email role } }";
-const CREATE_ACTOR: &str = "mutation($input: ActorInput!) { createActor(input: $input) { id name } }";
-const SET_USER_ROLE: &str = "mutation($id: ID!, $role: UserRole!) { setUserRole(id: $id, role: $role) { id role } }";
-const DEACTIVATE_USER: &str = "mutation($id: ID!) { deactivateUser(id: $id) { id active } }";
-const LOGIN: &str = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }";
+const CREATE_ACTOR: &str = "mutation($input: CreateActorInput!) { createActor(input: $input) { actor { id name } } }";
+const SET_USER_ROLE: &str =
+    "mutation($id: ID!, $role: UserRole!) { setUserRole(input: {id: $id, role: $role}) { user { id role } } }";
+const DEACTIVATE_USER: &str = "mutation($id: ID!) { deactivateUser(input: {id: $id}) { user { id active } } }";
+const LOGIN: &str = "mutation($e: String!, $p: String!) { login(input: {email: $e, password: $p}) { token } }";
 
 const EDITOR_EMAIL: &str = "editor@demo.chancery";
 const EDITOR_PASSWORD: &str = "demo-editor-password";
@@ -460,7 +461,7 @@ async fn the_role_claim_grants_nothing_beyond_the_accounts_role(backend: Backend
     let body = app
         .graphql_as(
             &token,
-            "mutation($input: UserInput!) { createUser(input: $input) { id } }",
+            "mutation($input: CreateUserInput!) { createUser(input: $input) { user { id } } }",
             json!({ "input": { "email": "minted@x.org", "displayName": "Minted", "role": "ADMIN",
                                "password": "a-long-enough-password" } }),
         )
@@ -478,7 +479,7 @@ async fn token_issued_before_a_role_change_is_refused(backend: Backend) {
     let id = viewer_id(&app, &token).await;
 
     let data = app.ok_as(&admin, SET_USER_ROLE, json!({ "id": id, "role": "REVIEWER" })).await;
-    assert_eq!(data["setUserRole"]["role"], "REVIEWER");
+    assert_eq!(data["setUserRole"]["user"]["role"], "REVIEWER");
     assert_refused(&app, &token, "issued before setUserRole").await;
     assert_refused(&app, &local_token(&local_claims(&user_id)), "forged with the old version").await;
     // Control: with the bumped version the account is accepted, in its new role.
@@ -494,7 +495,7 @@ async fn token_issued_before_deactivation_is_refused_and_login_fails(backend: Ba
     let id = viewer_id(&app, &token).await;
 
     let data = app.ok_as(&admin, DEACTIVATE_USER, json!({ "id": id })).await;
-    assert_eq!(data["deactivateUser"]["active"], false);
+    assert_eq!(data["deactivateUser"]["user"]["active"], false);
     assert_refused(&app, &token, "issued before deactivateUser").await;
     for version in [0, 1] {
         let forged = local_token(&with(local_claims(&user_id), "ver", json!(version)));

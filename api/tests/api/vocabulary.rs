@@ -5,10 +5,10 @@ use crate::support::{assert_bad_input, single_error, visit_input, Backend, TestA
 use entity::enums::UserRole;
 use serde_json::{json, Value};
 
-const CREATE: &str = "mutation($input: FactKindInput!) { createFactKind(input: $input) { factKind { key version category allowedRoles history { version action } } } }";
+const CREATE: &str = "mutation($input: CreateFactKindInput!) { createFactKind(input: $input) { factKind { key version category allowedRoles history { version action } } } }";
 const UPDATE: &str = "mutation($input: UpdateFactKindInput!) { updateFactKind(input: $input) { factKind { key version label history { version action } } } }";
 const DEPRECATE: &str = "mutation($input: DeprecateFactKindInput!) { deprecateFactKind(input: $input) { factKind { key version deprecatedAt deprecationReason } } }";
-const CREATE_FACT: &str = "mutation($input: FactInput!) { createFact(input: $input) { id version } }";
+const CREATE_FACT: &str = "mutation($input: CreateFactInput!) { createFact(input: $input) { fact { id version } } }";
 
 fn kind(key: &str) -> Value {
     json!({ "key": key, "label": "Hostage release", "description": "An actor released hostages it held.",
@@ -123,7 +123,8 @@ async fn a_deprecated_kind_takes_no_new_fact_and_the_old_ones_stay_valid(backend
     let (russia, syria, source) =
         (app.actor_id("Russia").await, app.actor_id("Syria").await, app.demo_source_id().await);
     let draft_input = visit_input(&russia, &syria, &source, "A visit drafted before the deprecation.");
-    let draft = app.ok_as(&editor, CREATE_FACT, json!({ "input": draft_input.clone() })).await["createFact"].clone();
+    let draft =
+        app.ok_as(&editor, CREATE_FACT, json!({ "input": draft_input.clone() })).await["createFact"]["fact"].clone();
     let visits = r#"{ facts(filter: {kinds: ["diplomatic.visit"]}) { totalCount } }"#;
     let published = app.query_ok(visits, json!({})).await["facts"]["totalCount"].clone();
     let deprecate = |version: i64, reason: &str| json!({ "input": { "key": "diplomatic.visit", "expectedVersion": version, "reason": reason } });
@@ -136,11 +137,13 @@ async fn a_deprecated_kind_takes_no_new_fact_and_the_old_ones_stay_valid(backend
     let refused = app.graphql_as(&editor, CREATE_FACT, json!({ "input": draft_input.clone() })).await;
     assert_bad_input(&refused, "kind");
     assert_eq!(app.query_ok(visits, json!({})).await["facts"]["totalCount"], published, "published facts keep it");
-    let update = "mutation($id: ID!, $v: Int!, $input: FactInput!) { updateFact(id: $id, expectedVersion: $v, input: $input) { version } }";
+    let update = "mutation($input: UpdateFactInput!) { updateFact(input: $input) { fact { version } } }";
     let mut edited = draft_input;
     edited["summary"] = json!("A visit drafted before the deprecation, edited after it.");
-    let kept = app.ok_as(&editor, update, json!({ "id": draft["id"], "v": draft["version"], "input": edited })).await;
-    assert_eq!(kept["updateFact"]["version"], 2, "a draft that has the kind keeps it");
+    edited["id"] = draft["id"].clone();
+    edited["expectedVersion"] = draft["version"].clone();
+    let kept = app.ok_as(&editor, update, json!({ "input": edited })).await;
+    assert_eq!(kept["updateFact"]["fact"]["version"], 2, "a draft that has the kind keeps it");
 }
 
 backend_tests!(

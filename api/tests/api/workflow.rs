@@ -22,41 +22,58 @@ const EDITED_SUMMARY: &str = "A Russian delegation led by Mikhail Bogdanov visit
 const CORRECTED_SUMMARY: &str = "A Russian delegation visited Damascus in January 2025 (corrected).";
 
 const CREATE_FACT: &str = r#"
-mutation($input: FactInput!, $key: String) {
-  createFact(input: $input, idempotencyKey: $key) {
-    id status version summary
-    citations { quote verified snapshotStart snapshotEnd source { id } }
+mutation($input: CreateFactInput!) {
+  createFact(input: $input) {
+    fact {
+      id status version summary
+      citations { quote verified snapshotStart snapshotEnd source { id } }
+    }
   }
 }"#;
 const UPDATE_FACT: &str = r#"
-mutation($id: ID!, $v: Int!, $input: FactInput!) {
-  updateFact(id: $id, expectedVersion: $v, input: $input) { id status version summary }
+mutation($input: UpdateFactInput!) {
+  updateFact(input: $input) { fact { id status version summary } }
 }"#;
 const SUBMIT_FACT: &str = r#"
 mutation($id: ID!, $v: Int!, $c: String) {
-  submitFact(id: $id, expectedVersion: $v, comment: $c) { id status version }
+  submitFact(input: {id: $id, expectedVersion: $v, comment: $c}) { fact { id status version } }
 }"#;
 const REVIEW_FACT: &str = r#"
 mutation($id: ID!, $v: Int!, $d: ReviewDecision!, $c: String) {
-  reviewFact(id: $id, expectedVersion: $v, decision: $d, comment: $c) { id status version publishedAt }
+  reviewFact(input: {id: $id, expectedVersion: $v, decision: $d, comment: $c}) {
+    fact { id status version publishedAt }
+  }
 }"#;
 const RETRACT_FACT: &str = r#"
 mutation($id: ID!, $v: Int!, $r: String!) {
-  retractFact(id: $id, expectedVersion: $v, reason: $r) { id status version retractedAt retractionReason }
+  retractFact(input: {id: $id, expectedVersion: $v, reason: $r}) {
+    fact { id status version retractedAt retractionReason }
+  }
 }"#;
 const SUPERSEDE_FACT: &str = r#"
-mutation($id: ID!, $v: Int!, $input: FactInput!) {
-  supersedeFact(id: $id, expectedVersion: $v, input: $input) { id status version summary supersedes { id } }
+mutation($input: SupersedeFactInput!) {
+  supersedeFact(input: $input) { fact { id status version summary supersedes { id } } }
 }"#;
-const DELETE_DRAFT: &str = "mutation($id: ID!, $v: Int!) { deleteDraft(id: $id, expectedVersion: $v) }";
+const DELETE_DRAFT: &str =
+    "mutation($id: ID!, $v: Int!) { deleteDraft(input: {id: $id, expectedVersion: $v}) { deletedFactId } }";
 const FACT_STATE: &str = r#"
 query($id: ID!) {
   fact(id: $id) { id status version summary retractionReason supersedes { id } supersededBy { id } }
 }"#;
 const UPDATE_ACTOR: &str = r#"
-mutation($id: ID!, $v: Int!, $input: ActorInput!) {
-  updateActor(id: $id, expectedVersion: $v, input: $input) { id description }
+mutation($input: UpdateActorInput!) {
+  updateActor(input: $input) { actor { id description } }
 }"#;
+
+/// The variables of a mutation that takes `id` and `expectedVersion` inside its `input` along
+/// with the fields of `input` (updateFact, supersedeFact, updateActor).
+fn versioned(id: &str, version: i64, input: Value) -> Value {
+    let mut input = input;
+    let fields = input.as_object_mut().expect("an input object");
+    fields.insert("id".to_owned(), json!(id));
+    fields.insert("expectedVersion".to_owned(), json!(version));
+    json!({ "input": input })
+}
 
 /// Who attempts a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +126,14 @@ impl Step {
             Step::Retract => "retractFact",
             Step::Supersede => "supersedeFact",
             Step::Delete => "deleteDraft",
+        }
+    }
+
+    /// The field of the mutation's payload that holds its answer.
+    fn payload(self) -> &'static str {
+        match self {
+            Step::Delete => "deletedFactId",
+            _ => "fact",
         }
     }
 }
@@ -273,16 +298,16 @@ impl Desk {
 
     async fn create_as(&self, token: &str, input: Value) -> Handle {
         let data = self.app.ok_as(token, CREATE_FACT, json!({ "input": input })).await;
-        assert_eq!(data["createFact"]["status"], "DRAFT");
-        assert_eq!(data["createFact"]["version"], 1);
-        Handle::of(&data["createFact"])
+        assert_eq!(data["createFact"]["fact"]["status"], "DRAFT");
+        assert_eq!(data["createFact"]["fact"]["version"], 1);
+        Handle::of(&data["createFact"]["fact"])
     }
 
     /// The query and variables of `step` on `fact`, with every argument the step needs.
     fn request(&self, step: Step, fact: &Handle) -> (&'static str, Value) {
         let (id, v) = (fact.id.as_str(), fact.version);
         match step {
-            Step::Update => (UPDATE_FACT, json!({ "id": id, "v": v, "input": self.input(EDITED_SUMMARY) })),
+            Step::Update => (UPDATE_FACT, versioned(id, v, self.input(EDITED_SUMMARY))),
             Step::Submit => (SUBMIT_FACT, json!({ "id": id, "v": v, "c": "Ready for review." })),
             Step::Approve => (REVIEW_FACT, json!({ "id": id, "v": v, "d": "APPROVE", "c": "Checked." })),
             Step::RequestChanges => {
@@ -290,7 +315,7 @@ impl Desk {
             }
             Step::Reject => (REVIEW_FACT, json!({ "id": id, "v": v, "d": "REJECT", "c": "Not a visit." })),
             Step::Retract => (RETRACT_FACT, json!({ "id": id, "v": v, "r": "The source withdrew the report." })),
-            Step::Supersede => (SUPERSEDE_FACT, json!({ "id": id, "v": v, "input": self.input(CORRECTED_SUMMARY) })),
+            Step::Supersede => (SUPERSEDE_FACT, versioned(id, v, self.input(CORRECTED_SUMMARY))),
             Step::Delete => (DELETE_DRAFT, json!({ "id": id, "v": v })),
         }
     }
@@ -305,7 +330,7 @@ impl Desk {
     async fn step_ok(&self, role: Role, step: Step, fact: &Handle) -> Handle {
         let body = self.attempt(role, step, fact).await;
         assert!(body.get("errors").is_none(), "{role:?} {step:?} should succeed: {body:#}");
-        let answer = &body["data"][step.field()];
+        let answer = &body["data"][step.field()][step.payload()];
         if step == Step::Delete {
             assert_eq!(answer, fact.id.as_str());
             return Handle { id: fact.id.clone(), version: fact.version + 1 };
@@ -393,7 +418,7 @@ impl Desk {
         let revisions = self.app.row_count("revisions").await;
         let body = self.attempt(role, step, &fact).await;
         assert!(body.get("errors").is_none(), "{context}: should succeed: {body:#}");
-        let answer = &body["data"][step.field()];
+        let answer = &body["data"][step.field()][step.payload()];
         let advanced = |to: &str| {
             assert_eq!(answer["id"], fact.id.as_str(), "{context}: {body:#}");
             assert_eq!(answer["status"], to, "{context}: {body:#}");
@@ -493,8 +518,8 @@ async fn a_superseded_fact_allows_no_step(backend: Backend) {
 }
 
 const CREATE_SOURCE: &str = r#"
-mutation($input: SourceInput!, $key: String) {
-  createSource(input: $input, idempotencyKey: $key) { id url title hasSnapshot snapshotSha256 outlet { name } }
+mutation($input: CreateSourceInput!) {
+  createSource(input: $input) { source { id url title hasSnapshot snapshotSha256 outlet { name } } }
 }"#;
 const LAVROV_SNAPSHOT: &str = "Lavrov receives Shaibani \u{2013} ministry\n\nRussian Foreign Minister Sergey Lavrov \
 received his Syrian counterpart in Moscow on Tuesday.\n\nThe ministers \u{201C}agreed to keep talking,\u{201D} the \
@@ -515,7 +540,9 @@ async fn an_editor_records_a_source_and_a_fact_that_another_reviewer_publishes(b
         "language": "en",
         "snapshot": LAVROV_SNAPSHOT,
     });
-    let source = app.ok_as(&desk.author, CREATE_SOURCE, json!({ "input": source_input })).await["createSource"].clone();
+    let source = app.ok_as(&desk.author, CREATE_SOURCE, json!({ "input": source_input })).await["createSource"]
+        ["source"]
+        .clone();
     assert_eq!(source["url"], "https://example.org/world/lavrov-shaibani");
     assert_eq!(source["hasSnapshot"], true);
     assert_eq!(source["outlet"]["name"], "RT");
@@ -535,7 +562,7 @@ async fn an_editor_records_a_source_and_a_fact_that_another_reviewer_publishes(b
         "qualifiers": [{ "key": "location", "value": "Moscow" }],
         "citations": [{ "source": source_id, "quote": LAVROV_QUOTE, "attribution": "DIRECT" }],
     });
-    let created = app.ok_as(&desk.author, CREATE_FACT, json!({ "input": input })).await["createFact"].clone();
+    let created = app.ok_as(&desk.author, CREATE_FACT, json!({ "input": input })).await["createFact"]["fact"].clone();
     assert_eq!(created["status"], "DRAFT");
     assert_eq!(created["version"], 1);
     let citation = &created["citations"][0];
@@ -552,13 +579,13 @@ async fn an_editor_records_a_source_and_a_fact_that_another_reviewer_publishes(b
     let submitted = app
         .ok_as(&desk.author, SUBMIT_FACT, json!({ "id": fact.id, "v": 1, "c": "Ready: the ministry confirms it." }))
         .await;
-    assert_eq!(submitted["submitFact"]["status"], "IN_REVIEW");
+    assert_eq!(submitted["submitFact"]["fact"]["status"], "IN_REVIEW");
     assert!(app.query_ok(public_fact, json!({ "id": fact.id })).await["fact"].is_null(), "nor is the review");
 
     let approved = app.ok_as(&desk.reviewer, REVIEW_FACT, json!({ "id": fact.id, "v": 2, "d": "APPROVE" })).await;
-    assert_eq!(approved["reviewFact"]["status"], "PUBLISHED");
-    assert_eq!(approved["reviewFact"]["version"], 3);
-    assert!(approved["reviewFact"]["publishedAt"].is_string());
+    assert_eq!(approved["reviewFact"]["fact"]["status"], "PUBLISHED");
+    assert_eq!(approved["reviewFact"]["fact"]["version"], 3);
+    assert!(approved["reviewFact"]["fact"]["publishedAt"].is_string());
 
     let listed = app.query_ok("{ facts(first: 100) { totalCount nodes { id status } } }", json!({})).await;
     assert_eq!(listed["facts"]["totalCount"], 11, "the ten demo facts and this one");
@@ -591,7 +618,7 @@ async fn editor_cannot_approve_own_fact(backend: Backend) {
     let desk = Desk::open(backend).await;
     let fact = desk.create_as(&desk.reviewer, desk.input(DRAFT_SUMMARY)).await;
     let body = desk.app.graphql_as(&desk.reviewer, SUBMIT_FACT, json!({ "id": fact.id, "v": 1 })).await;
-    let fact = Handle::of(&body["data"]["submitFact"]);
+    let fact = Handle::of(&body["data"]["submitFact"]["fact"]);
     for (decision, comment) in [("APPROVE", None), ("REQUEST_CHANGES", Some("Again.")), ("REJECT", Some("No."))] {
         let before = desk.record(&fact).await;
         let body = desk
@@ -612,20 +639,17 @@ async fn editor_cannot_approve_own_fact(backend: Backend) {
         .app
         .ok_as(&second_reviewer, REVIEW_FACT, json!({ "id": fact.id, "v": fact.version, "d": "APPROVE" }))
         .await;
-    assert_eq!(approved["reviewFact"]["status"], "PUBLISHED");
+    assert_eq!(approved["reviewFact"]["fact"]["status"], "PUBLISHED");
 }
 
 async fn admin_who_last_edited_cannot_approve(backend: Backend) {
     // Only a fact's author may edit it, so the admin who last edited a fact is its author.
     let desk = Desk::open(backend).await;
     let draft = desk.create_as(&desk.admin, desk.input(DRAFT_SUMMARY)).await;
-    let edited = desk
-        .app
-        .ok_as(&desk.admin, UPDATE_FACT, json!({ "id": draft.id, "v": 1, "input": desk.input(EDITED_SUMMARY) }))
-        .await;
-    assert_eq!(edited["updateFact"]["version"], 2);
+    let edited = desk.app.ok_as(&desk.admin, UPDATE_FACT, versioned(&draft.id, 1, desk.input(EDITED_SUMMARY))).await;
+    assert_eq!(edited["updateFact"]["fact"]["version"], 2);
     let submitted = desk.app.ok_as(&desk.admin, SUBMIT_FACT, json!({ "id": draft.id, "v": 2 })).await;
-    let fact = Handle::of(&submitted["submitFact"]);
+    let fact = Handle::of(&submitted["submitFact"]["fact"]);
     let before = desk.record(&fact).await;
     let body = desk.app.graphql_as(&desk.admin, REVIEW_FACT, json!({ "id": fact.id, "v": 3, "d": "APPROVE" })).await;
     assert_eq!(single_error(&body).0, "FORBIDDEN", "{body:#}");
@@ -633,7 +657,7 @@ async fn admin_who_last_edited_cannot_approve(backend: Backend) {
 
     let (_, second_admin) = desk.app.user_with_role(UserRole::Admin).await;
     let approved = desk.app.ok_as(&second_admin, REVIEW_FACT, json!({ "id": fact.id, "v": 3, "d": "APPROVE" })).await;
-    assert_eq!(approved["reviewFact"]["status"], "PUBLISHED");
+    assert_eq!(approved["reviewFact"]["fact"]["status"], "PUBLISHED");
 }
 
 async fn reviewer_can_approve_others_fact(backend: Backend) {
@@ -641,14 +665,14 @@ async fn reviewer_can_approve_others_fact(backend: Backend) {
     let fact = desk.fact_in(Status::InReview).await;
     let approved =
         desk.app.ok_as(&desk.reviewer, REVIEW_FACT, json!({ "id": fact.id, "v": fact.version, "d": "APPROVE" })).await;
-    assert_eq!(approved["reviewFact"]["status"], "PUBLISHED");
-    assert_eq!(approved["reviewFact"]["version"], fact.version + 1);
+    assert_eq!(approved["reviewFact"]["fact"]["status"], "PUBLISHED");
+    assert_eq!(approved["reviewFact"]["fact"]["version"], fact.version + 1);
     let listed = desk.app.query_ok(FACT_STATE, json!({ "id": fact.id })).await;
     assert_eq!(listed["fact"]["status"], "PUBLISHED", "the public sees it");
 }
 
 const REVIEW_QUEUE: &str = r#"
-{ reviewQueue(first: 50) { totalCount nodes { id status changesSinceLastReview { field before after } } } }"#;
+{ reviewQueue(first: 50) { totalCount nodes { ... on Fact { id status changesSinceLastReview { field before after } } } } }"#;
 
 async fn a_sent_back_fact_is_edited_resubmitted_and_queued_with_what_changed(backend: Backend) {
     let desk = Desk::open(backend).await;
@@ -657,17 +681,13 @@ async fn a_sent_back_fact_is_edited_resubmitted_and_queued_with_what_changed(bac
     let waiting = desk.fact_in(Status::InReview).await;
 
     let edited = app
-        .ok_as(
-            &desk.author,
-            UPDATE_FACT,
-            json!({ "id": sent_back.id, "v": sent_back.version, "input": desk.input(EDITED_SUMMARY) }),
-        )
+        .ok_as(&desk.author, UPDATE_FACT, versioned(&sent_back.id, sent_back.version, desk.input(EDITED_SUMMARY)))
         .await;
-    assert_eq!(edited["updateFact"]["status"], "CHANGES_REQUESTED");
-    let edited = Handle::of(&edited["updateFact"]);
+    assert_eq!(edited["updateFact"]["fact"]["status"], "CHANGES_REQUESTED");
+    let edited = Handle::of(&edited["updateFact"]["fact"]);
     let resubmitted = app.ok_as(&desk.author, SUBMIT_FACT, json!({ "id": edited.id, "v": edited.version })).await;
-    assert_eq!(resubmitted["submitFact"]["status"], "IN_REVIEW");
-    let resubmitted = Handle::of(&resubmitted["submitFact"]);
+    assert_eq!(resubmitted["submitFact"]["fact"]["status"], "IN_REVIEW");
+    let resubmitted = Handle::of(&resubmitted["submitFact"]["fact"]);
 
     let queue = app.ok_as(&desk.reviewer, REVIEW_QUEUE, json!({})).await;
     let nodes = queue["reviewQueue"]["nodes"].as_array().unwrap();
@@ -695,7 +715,7 @@ async fn a_sent_back_fact_is_edited_resubmitted_and_queued_with_what_changed(bac
     let approved = app
         .ok_as(&desk.reviewer, REVIEW_FACT, json!({ "id": resubmitted.id, "v": resubmitted.version, "d": "APPROVE" }))
         .await;
-    assert_eq!(approved["reviewFact"]["status"], "PUBLISHED");
+    assert_eq!(approved["reviewFact"]["fact"]["status"], "PUBLISHED");
     let history = app
         .ok_as(
             &desk.author,
@@ -739,7 +759,7 @@ async fn refusals_come_in_the_order_found_version_transition_authorization_input
     let review = desk.fact_in(Status::InReview).await;
     let published = desk.fact_in(Status::Published).await;
     let bad = desk.input("");
-    let update = |fact: &Handle, v: i64| json!({ "id": fact.id, "v": v, "input": bad });
+    let update = |fact: &Handle, v: i64| versioned(&fact.id, v, bad.clone());
     let reject = |fact: &Handle, v: i64| json!({ "id": fact.id, "v": v, "d": "REJECT" });
     let retract = |fact: &Handle, v: i64| json!({ "id": fact.id, "v": v, "r": " " });
     let cases = [
@@ -822,7 +842,7 @@ async fn comments_and_reasons_are_at_most_two_thousand_characters(backend: Backe
             json!({ "id": review.id, "v": review.version, "d": "APPROVE", "c": longest }),
         )
         .await;
-    assert_eq!(approved["reviewFact"]["status"], "PUBLISHED");
+    assert_eq!(approved["reviewFact"]["fact"]["status"], "PUBLISHED");
 }
 
 async fn a_fact_without_citations_cannot_be_submitted(backend: Backend) {
@@ -852,7 +872,7 @@ async fn a_retraction_needs_a_reason_and_stays_public_with_it(backend: Backend) 
     let reason = "The quoted article was edited after publication.";
     let retracted =
         app.ok_as(&desk.reviewer, RETRACT_FACT, json!({ "id": fact.id, "v": fact.version, "r": reason })).await;
-    assert_eq!(retracted["retractFact"]["status"], "RETRACTED");
+    assert_eq!(retracted["retractFact"]["fact"]["status"], "RETRACTED");
 
     let public = app
         .query_ok(
@@ -876,12 +896,8 @@ async fn an_approved_correction_supersedes_the_fact_it_corrects(backend: Backend
     let app = &desk.app;
     let original = desk.fact_in(Status::Published).await;
     let correction = app
-        .ok_as(
-            &desk.author,
-            SUPERSEDE_FACT,
-            json!({ "id": original.id, "v": original.version, "input": desk.input(CORRECTED_SUMMARY) }),
-        )
-        .await["supersedeFact"]
+        .ok_as(&desk.author, SUPERSEDE_FACT, versioned(&original.id, original.version, desk.input(CORRECTED_SUMMARY)))
+        .await["supersedeFact"]["fact"]
         .clone();
     assert_eq!(correction["status"], "DRAFT");
     assert_eq!(correction["version"], 1);
@@ -966,7 +982,7 @@ async fn deleting_a_draft_removes_it_but_keeps_its_history(backend: Backend) {
     let revisions = app.row_count("revisions").await;
 
     let deleted = app.ok_as(&desk.author, DELETE_DRAFT, json!({ "id": edited.id, "v": edited.version })).await;
-    assert_eq!(deleted["deleteDraft"], edited.id.as_str());
+    assert_eq!(deleted["deleteDraft"]["deletedFactId"], edited.id.as_str());
     assert_eq!(app.row_count("facts").await, facts - 1);
     assert_eq!(app.row_count("revisions").await, revisions + 1);
     let own = app.ok_as(&desk.author, FACT_STATE, json!({ "id": edited.id })).await;
@@ -1026,13 +1042,7 @@ async fn a_stale_expected_version_is_a_conflict_on_every_mutation_and_writes_not
     assert_eq!(russia.version, 1);
     for stale in [0, 2] {
         let aliases = app.row_count("actor_aliases").await;
-        let body = app
-            .graphql_as(
-                &desk.author,
-                UPDATE_ACTOR,
-                json!({ "id": desk.russia, "v": stale, "input": actor("Changed.") }),
-            )
-            .await;
+        let body = app.graphql_as(&desk.author, UPDATE_ACTOR, versioned(&desk.russia, stale, actor("Changed."))).await;
         let (code, message, _) = single_error(&body);
         assert_eq!(code, "CONFLICT", "{body:#}");
         assert!(message.contains("version is 1"), "{message}");
@@ -1040,9 +1050,8 @@ async fn a_stale_expected_version_is_a_conflict_on_every_mutation_and_writes_not
         assert_eq!(app.row_count("actor_aliases").await, aliases);
         assert_eq!(actor_row(app, &desk.russia).await, russia, "the actor is untouched");
     }
-    let fresh =
-        app.ok_as(&desk.author, UPDATE_ACTOR, json!({ "id": desk.russia, "v": 1, "input": actor("Changed.") })).await;
-    assert_eq!(fresh["updateActor"]["description"], "Changed.", "the current version is accepted");
+    let fresh = app.ok_as(&desk.author, UPDATE_ACTOR, versioned(&desk.russia, 1, actor("Changed."))).await;
+    assert_eq!(fresh["updateActor"]["actor"]["description"], "Changed.", "the current version is accepted");
     assert_eq!(actor_row(app, &desk.russia).await.version, 2);
 }
 
@@ -1206,16 +1215,16 @@ async fn a_corrections_review_shows_only_what_it_changes(backend: Backend) {
     let app = &desk.app;
     let original = desk.fact_in(Status::Published).await;
     let correction = app
-        .ok_as(
-            &desk.author,
-            SUPERSEDE_FACT,
-            json!({ "id": original.id, "v": original.version, "input": desk.input(CORRECTED_SUMMARY) }),
-        )
-        .await["supersedeFact"]
+        .ok_as(&desk.author, SUPERSEDE_FACT, versioned(&original.id, original.version, desk.input(CORRECTED_SUMMARY)))
+        .await["supersedeFact"]["fact"]
         .clone();
     let submitted = desk.step_ok(Role::Author, Step::Submit, &Handle::of(&correction)).await;
     let queue = app
-        .ok_as(&desk.reviewer, "{ reviewQueue { nodes { id changesSinceLastReview { field after } } } }", json!({}))
+        .ok_as(
+            &desk.reviewer,
+            "{ reviewQueue { nodes { ... on Fact { id changesSinceLastReview { field after } } } } }",
+            json!({}),
+        )
         .await;
     let entry = queue["reviewQueue"]["nodes"]
         .as_array()
@@ -1236,9 +1245,8 @@ async fn a_diff_names_related_records_by_global_id(backend: Backend) {
     let original = desk.fact_in(Status::Published).await;
     let mut input = desk.input(CORRECTED_SUMMARY);
     input["participants"][1]["role"] = json!("PARTICIPANT");
-    let correction = app
-        .ok_as(&desk.author, SUPERSEDE_FACT, json!({ "id": original.id, "v": original.version, "input": input }))
-        .await["supersedeFact"]
+    let correction = app.ok_as(&desk.author, SUPERSEDE_FACT, versioned(&original.id, original.version, input)).await
+        ["supersedeFact"]["fact"]
         .clone();
     let diff = app
         .ok_as(

@@ -9,6 +9,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::domain::account::Principal;
+use crate::domain::chain::{self, ChainEntry, Subject};
 use crate::domain::idempotency::{Claim, IdempotencyKey};
 use crate::domain::ids::ActorId;
 use crate::domain::{fold, now, rules, stale, DomainError, DomainResult, Violations};
@@ -286,6 +287,25 @@ pub async fn merge_actors<C: ConnectionTrait + TransactionTrait>(
     })
     .exec_without_returning(&txn)
     .await?;
+    let kept =
+        actor::Entity::find_by_id(keep.0).one(&txn).await?.ok_or_else(|| DomainError::NotFound("actor".into()))?;
+    let entry = ChainEntry {
+        subject: Subject::Actor,
+        subject_id: keep.0,
+        version: kept.version,
+        action: "MERGED",
+        actor_id: Some(principal.user_id.0),
+        comment: None,
+        snapshot: serde_json::json!({
+            "keptId": kept.id,
+            "keptName": kept.name,
+            "mergedId": merge.0,
+            "mergedName": merged.name,
+            "mergedVersion": merged.version,
+        })
+        .to_string(),
+    };
+    chain::append(&txn, entry).await?;
     txn.commit().await?;
-    actor::Entity::find_by_id(keep.0).one(db).await?.ok_or_else(|| DomainError::NotFound("actor".into()))
+    Ok(kept)
 }

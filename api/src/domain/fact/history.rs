@@ -3,14 +3,13 @@
 //! any later edit of a stored row is detectable by anyone who recomputes the chain.
 use entity::enums::CitationStatus;
 use entity::{citation, fact, revision, revision_chain};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, QueryOrder, QuerySelect};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, QuerySelect};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::query::{citations_of, participants_of, qualifiers_of};
-use crate::domain::{now, DomainError, DomainResult};
+use crate::domain::chain::{self, chain_hash, ChainEntry, Subject};
+use crate::domain::{DomainError, DomainResult};
 
 /// What happened to a fact in one revision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,32 +131,8 @@ fn citation_snapshot(c: &citation::Model) -> serde_json::Value {
     value
 }
 
-/// The bytes a revision's hash covers, besides the previous hash.
-fn canonical_row(row: &revision::Model) -> String {
-    json!({
-        "seq": row.seq,
-        "id": row.id,
-        "factId": row.fact_id,
-        "factVersion": row.fact_version,
-        "action": row.action,
-        "actorId": row.actor_id,
-        "comment": row.comment,
-        "createdAt": row.created_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-        "snapshot": row.snapshot,
-    })
-    .to_string()
-}
-
-/// SHA-256(previous hash ‖ canonical row), hex-encoded.
-pub fn chain_hash(prev_hash: &str, row: &revision::Model) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(prev_hash.as_bytes());
-    hasher.update(canonical_row(row).as_bytes());
-    hex::encode(hasher.finalize())
-}
-
 /// Appends a revision of `fact` (as it now stands in `db`) to the chain. Must run inside the
-/// transaction that made the change: the chain head's row lock serializes appenders.
+/// transaction that made the change.
 pub async fn append_revision<C: ConnectionTrait>(
     db: &C,
     fact: &fact::Model,
@@ -165,58 +140,17 @@ pub async fn append_revision<C: ConnectionTrait>(
     actor_id: Option<Uuid>,
     comment: Option<String>,
 ) -> DomainResult<revision::Model> {
-    // Taking the write lock first keeps SQLite from failing a read-to-write upgrade and makes
-    // concurrent Postgres appenders queue on the single head row. The UPDATE changes nothing,
-    // the only kind besides a one-step advance that the head's guard lets through.
-    let lock = Query::update()
-        .table(revision_chain::Entity)
-        .value(revision_chain::Column::Length, Expr::col(revision_chain::Column::Length))
-        .and_where(Expr::col(revision_chain::Column::Id).eq(1))
-        .to_owned();
-    db.execute(&lock).await?;
-    let head = revision_chain::Entity::find_by_id(1)
-        .one(db)
-        .await?
-        .ok_or_else(|| DomainError::Internal("revision chain head is missing".into()))?;
     let snapshot = snapshot_fact(db, fact).await?.to_string();
-    let mut row = revision::Model {
-        id: Uuid::now_v7(),
-        seq: head.length + 1,
-        fact_id: fact.id,
-        fact_version: fact.version,
-        action: action.as_str().to_owned(),
+    let entry = ChainEntry {
+        subject: Subject::Fact,
+        subject_id: fact.id,
+        version: fact.version,
+        action: action.as_str(),
         actor_id,
         comment,
         snapshot,
-        created_at: now(),
-        prev_hash: head.head_hash.clone(),
-        hash: String::new(),
     };
-    row.hash = chain_hash(&head.head_hash, &row);
-    revision::Entity::insert(revision::ActiveModel {
-        id: Set(row.id),
-        seq: Set(row.seq),
-        fact_id: Set(row.fact_id),
-        fact_version: Set(row.fact_version),
-        action: Set(row.action.clone()),
-        actor_id: Set(row.actor_id),
-        comment: Set(row.comment.clone()),
-        snapshot: Set(row.snapshot.clone()),
-        created_at: Set(row.created_at),
-        prev_hash: Set(row.prev_hash.clone()),
-        hash: Set(row.hash.clone()),
-    })
-    .exec_without_returning(db)
-    .await?;
-    // The guard checks that this is one step, to the revision just appended, linked to the old head.
-    let advance = Query::update()
-        .table(revision_chain::Entity)
-        .value(revision_chain::Column::Length, row.seq)
-        .value(revision_chain::Column::HeadHash, row.hash.clone())
-        .and_where(Expr::col(revision_chain::Column::Id).eq(1))
-        .to_owned();
-    db.execute(&advance).await?;
-    Ok(row)
+    chain::append(db, entry).await
 }
 
 /// The outcome of recomputing the chain.
@@ -345,6 +279,7 @@ use sea_orm::QueryFilter;
 pub async fn revisions_of<C: ConnectionTrait>(db: &C, fact_id: Uuid) -> DomainResult<Vec<revision::Model>> {
     Ok(revision::Entity::find()
         .filter(sea_orm::ColumnTrait::eq(&revision::Column::FactId, fact_id))
+        .filter(sea_orm::ColumnTrait::eq(&revision::Column::Subject, Subject::Fact.as_str()))
         .order_by_asc(revision::Column::Seq)
         .all(db)
         .await?)

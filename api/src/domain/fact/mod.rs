@@ -14,6 +14,7 @@ pub mod history;
 pub mod model;
 pub mod query;
 pub mod quotes;
+pub mod review_queue;
 pub mod rules;
 pub mod store;
 pub mod workflow;

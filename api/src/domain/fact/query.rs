@@ -274,7 +274,7 @@ impl ValidFactFilter {
         violations.into_result()
     }
 
-    fn condition(&self, backend: DatabaseBackend, visibility: Visibility) -> Condition {
+    pub fn condition(&self, backend: DatabaseBackend, visibility: Visibility) -> Condition {
         let f = &self.filter;
         let mut cond = visibility.condition();
         if !f.statuses.is_empty() {

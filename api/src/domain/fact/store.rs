@@ -350,6 +350,7 @@ pub fn citation_row(
         position: Set(position),
         status: Set(status),
         proposed_by: Set(proposed_by),
+        proposed_at: Set(proposed_by.map(|_| now())),
         decided_by: Set(None),
         status_reason: Set(None),
     }

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::string_list;
 use crate::domain::account::Principal;
+use crate::domain::chain::{self, kind_subject_id, ChainEntry, Subject};
 use crate::domain::{now, rules, stale, DomainError, DomainResult, Violations};
 
 pub const MAX_QUALIFIERS: usize = 20;
@@ -120,7 +121,7 @@ fn snapshot(kind: &fact_kind::Model) -> String {
 async fn record<C: ConnectionTrait>(
     txn: &C,
     key: &str,
-    action: &str,
+    action: &'static str,
     principal: &Principal,
 ) -> DomainResult<fact_kind::Model> {
     let kind = find(txn, key).await?;
@@ -135,6 +136,16 @@ async fn record<C: ConnectionTrait>(
     })
     .exec_without_returning(txn)
     .await?;
+    let entry = ChainEntry {
+        subject: Subject::FactKind,
+        subject_id: kind_subject_id(&kind.key),
+        version: kind.version,
+        action,
+        actor_id: Some(principal.user_id.0),
+        comment: None,
+        snapshot: snapshot(&kind),
+    };
+    chain::append(txn, entry).await?;
     Ok(kind)
 }
 

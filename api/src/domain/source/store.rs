@@ -7,6 +7,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::domain::chain::{self, ChainEntry, Subject};
 use crate::domain::idempotency::{Claim, IdempotencyKey};
 use crate::domain::ids::{ActorId, Decoded, SourceId, UserId};
 use crate::domain::{now, rules, sha256_hex, stale, DomainError, DomainResult, Violations};
@@ -293,6 +294,24 @@ pub async fn update_source<C: ConnectionTrait + TransactionTrait>(
     })
     .exec_without_returning(&txn)
     .await?;
+    // The chain covers what citations are checked against: the snapshot by its digest.
+    let entry = ChainEntry {
+        subject: Subject::Source,
+        subject_id: id.0,
+        version: updated.version,
+        action,
+        actor_id: Some(principal.user_id.0),
+        comment: reason.clone(),
+        snapshot: serde_json::json!({
+            "url": updated.url,
+            "title": updated.title,
+            "outletId": updated.outlet_id,
+            "snapshotSha256": updated.snapshot.as_deref().map(sha256_hex),
+            "change": detail,
+        })
+        .to_string(),
+    };
+    chain::append(&txn, entry).await?;
     txn.commit().await?;
     Ok((updated, outcome))
 }

@@ -129,6 +129,86 @@ impl FactInput {
     }
 }
 
+/// A new draft fact: the fact's fields, and a key that makes retries safe.
+#[derive(InputObject)]
+pub struct CreateFactInput {
+    /// The fact.
+    #[graphql(flatten)]
+    pub fact: FactInput,
+    /// Makes retries safe: the same key and input return the first result.
+    pub idempotency_key: Option<String>,
+}
+
+/// New content for a draft or sent-back fact, based on the version read.
+#[derive(InputObject)]
+pub struct UpdateFactInput {
+    /// Global id of the Fact.
+    pub id: ID,
+    /// The version the change is based on (CONFLICT if stale).
+    pub expected_version: i32,
+    /// The new content.
+    #[graphql(flatten)]
+    pub fact: FactInput,
+}
+
+/// A correction of a published fact: the corrected fact's fields.
+#[derive(InputObject)]
+pub struct SupersedeFactInput {
+    /// Global id of the published Fact to correct.
+    pub id: ID,
+    /// The version of the published fact the correction is based on.
+    pub expected_version: i32,
+    /// The corrected fact.
+    #[graphql(flatten)]
+    pub fact: FactInput,
+    /// Makes retries safe: the same key and input return the first result.
+    pub idempotency_key: Option<String>,
+}
+
+/// A fact submitted for review.
+#[derive(InputObject)]
+pub struct SubmitFactInput {
+    /// Global id of the Fact.
+    pub id: ID,
+    /// The version the step is based on.
+    pub expected_version: i32,
+    /// A note for the reviewer.
+    pub comment: Option<String>,
+}
+
+/// A reviewer's decision on a submitted fact.
+#[derive(InputObject)]
+pub struct ReviewFactInput {
+    /// Global id of the Fact.
+    pub id: ID,
+    /// The version the decision is based on.
+    pub expected_version: i32,
+    /// The decision.
+    pub decision: ReviewDecision,
+    /// Why; required when sending back or rejecting.
+    pub comment: Option<String>,
+}
+
+/// The retraction of a published fact.
+#[derive(InputObject)]
+pub struct RetractFactInput {
+    /// Global id of the Fact.
+    pub id: ID,
+    /// The version the step is based on.
+    pub expected_version: i32,
+    /// Why it is retracted (shown to the public).
+    pub reason: String,
+}
+
+/// The deletion of a draft.
+#[derive(InputObject)]
+pub struct DeleteDraftInput {
+    /// Global id of the Fact.
+    pub id: ID,
+    /// The version the deletion is based on.
+    pub expected_version: i32,
+}
+
 /// Filters over facts. Lists match any of their values; different fields must all match.
 #[derive(InputObject, Default)]
 pub struct FactFilterInput {

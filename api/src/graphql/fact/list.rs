@@ -99,7 +99,7 @@ fn selects(ctx: &Context<'_>, path: &[&str]) -> bool {
 /// per-fact resolvers find them in the loaders' caches. The DataLoaders alone would batch only
 /// the keys that arrive within their delay, which makes the statement count of a page depend on
 /// timing; this makes it one statement per relation, whatever the page size.
-async fn prefetch_fact_parts(ctx: &Context<'_>, facts: &[fact::Model]) -> Result<()> {
+pub async fn prefetch_fact_parts(ctx: &Context<'_>, facts: &[fact::Model]) -> Result<()> {
     if facts.is_empty() {
         return Ok(());
     }

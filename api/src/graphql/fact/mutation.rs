@@ -2,7 +2,10 @@
 //! Each resolver decodes its input, calls `domain::fact::store` and maps the result.
 use async_graphql::{Context, Object, SimpleObject, ID};
 
-use super::input::{FactInput, ProposeCitationInput, ReviewCitationInput, ReviewDecision, WithdrawCitationInput};
+use super::input::{
+    CreateFactInput, DeleteDraftInput, ProposeCitationInput, RetractFactInput, ReviewCitationInput, ReviewFactInput,
+    SubmitFactInput, SupersedeFactInput, UpdateFactInput, WithdrawCitationInput,
+};
 use crate::domain::fact::{evidence, store as fact_store, Correction, FactAction, NewFact};
 use crate::domain::ids::{CitationId, FactId};
 use crate::domain::Violations;
@@ -15,6 +18,18 @@ fn fact_id(id: &ID) -> Result<FactId> {
     Ok(ids::decode::<FactId>(id, "id")?)
 }
 
+/// One step of the workflow on the fact `id`, with its comment or reason.
+async fn take_step(
+    ctx: &Context<'_>,
+    id: &ID,
+    expected_version: i32,
+    (action, comment): (FactAction, Option<String>),
+) -> Result<Fact> {
+    let principal = ctx.require_principal()?;
+    let id = fact_id(id)?;
+    Ok(Fact(fact_store::take_step(ctx.db(), principal, id, expected_version, action, comment).await?))
+}
+
 #[derive(Default)]
 pub struct FactMutation;
 
@@ -24,42 +39,36 @@ impl FactMutation {
     async fn create_fact(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The fact.")] input: FactInput,
-        #[graphql(desc = "Makes retries safe: the same key and input return the first result.")]
-        idempotency_key: Option<String>,
-    ) -> Result<Fact> {
+        #[graphql(desc = "The fact, and a key that makes retries safe.")] input: CreateFactInput,
+    ) -> Result<CreateFactPayload> {
         let principal = ctx.require_principal()?;
-        let (input, reported) = input.into_domain();
-        let key = idempotency_key_for(principal, "createFact", idempotency_key, &input)?;
-        let new = NewFact { id: FactId::generate(), input, reported };
-        Ok(Fact(fact_store::create_fact(ctx.db(), principal, new, key, None).await?))
+        let (fact, reported) = input.fact.into_domain();
+        let key = idempotency_key_for(principal, "createFact", input.idempotency_key, &fact)?;
+        let new = NewFact { id: FactId::generate(), input: fact, reported };
+        Ok(CreateFactPayload { fact: Fact(fact_store::create_fact(ctx.db(), principal, new, key, None).await?) })
     }
 
     /// Replaces a draft's (or a sent-back fact's) content. Author only.
     async fn update_fact(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Global id of the Fact.")] id: ID,
-        #[graphql(desc = "The version the change is based on.")] expected_version: i32,
-        #[graphql(desc = "The new content.")] input: FactInput,
-    ) -> Result<Fact> {
+        #[graphql(desc = "The fact, the version read, and its new content.")] input: UpdateFactInput,
+    ) -> Result<UpdateFactPayload> {
         let principal = ctx.require_principal()?;
-        let id = fact_id(&id)?;
-        let (input, reported) = input.into_domain();
-        Ok(Fact(fact_store::update_fact(ctx.db(), principal, id, expected_version, input, reported).await?))
+        let id = fact_id(&input.id)?;
+        let (fact, reported) = input.fact.into_domain();
+        let updated = fact_store::update_fact(ctx.db(), principal, id, input.expected_version, fact, reported);
+        Ok(UpdateFactPayload { fact: Fact(updated.await?) })
     }
 
     /// Submits a draft or a sent-back fact for review (it needs at least one citation). Author only.
     async fn submit_fact(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Global id of the Fact.")] id: ID,
-        #[graphql(desc = "The version the step is based on.")] expected_version: i32,
-        #[graphql(desc = "A note for the reviewer.")] comment: Option<String>,
-    ) -> Result<Fact> {
-        let principal = ctx.require_principal()?;
-        let id = fact_id(&id)?;
-        Ok(Fact(fact_store::take_step(ctx.db(), principal, id, expected_version, FactAction::Submit, comment).await?))
+        #[graphql(desc = "The fact, the version read, and a note for the reviewer.")] input: SubmitFactInput,
+    ) -> Result<SubmitFactPayload> {
+        let step = (FactAction::Submit, input.comment);
+        Ok(SubmitFactPayload { fact: take_step(ctx, &input.id, input.expected_version, step).await? })
     }
 
     /// Approves (publishes), sends back or rejects a submitted fact. Reviewers and admins only,
@@ -67,30 +76,20 @@ impl FactMutation {
     async fn review_fact(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Global id of the Fact.")] id: ID,
-        #[graphql(desc = "The version the decision is based on.")] expected_version: i32,
-        #[graphql(desc = "The decision.")] decision: ReviewDecision,
-        #[graphql(desc = "Why; required when sending back or rejecting.")] comment: Option<String>,
-    ) -> Result<Fact> {
-        let principal = ctx.require_principal()?;
-        let id = fact_id(&id)?;
-        let action = FactAction::from(decision);
-        Ok(Fact(fact_store::take_step(ctx.db(), principal, id, expected_version, action, comment).await?))
+        #[graphql(desc = "The fact, the version read, the decision and why.")] input: ReviewFactInput,
+    ) -> Result<ReviewFactPayload> {
+        let step = (FactAction::from(input.decision), input.comment);
+        Ok(ReviewFactPayload { fact: take_step(ctx, &input.id, input.expected_version, step).await? })
     }
 
     /// Retracts a published fact; it stays readable, marked RETRACTED with the reason.
     async fn retract_fact(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Global id of the Fact.")] id: ID,
-        #[graphql(desc = "The version the step is based on.")] expected_version: i32,
-        #[graphql(desc = "Why it is retracted (shown to the public).")] reason: String,
-    ) -> Result<Fact> {
-        let principal = ctx.require_principal()?;
-        let id = fact_id(&id)?;
-        Ok(Fact(
-            fact_store::take_step(ctx.db(), principal, id, expected_version, FactAction::Retract, Some(reason)).await?,
-        ))
+        #[graphql(desc = "The fact, the version read, and why it is retracted.")] input: RetractFactInput,
+    ) -> Result<RetractFactPayload> {
+        let step = (FactAction::Retract, Some(input.reason));
+        Ok(RetractFactPayload { fact: take_step(ctx, &input.id, input.expected_version, step).await? })
     }
 
     /// Proposes a correction of a published fact: a new draft that, once approved, turns the
@@ -98,32 +97,31 @@ impl FactMutation {
     async fn supersede_fact(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Global id of the published Fact to correct.")] id: ID,
-        #[graphql(desc = "The version of the published fact the correction is based on.")] expected_version: i32,
-        #[graphql(desc = "The corrected fact.")] input: FactInput,
-        #[graphql(desc = "Makes retries safe: the same key and input return the first result.")]
-        idempotency_key: Option<String>,
-    ) -> Result<Fact> {
+        #[graphql(desc = "The fact corrected, the version read, and the corrected fact.")] input: SupersedeFactInput,
+    ) -> Result<SupersedeFactPayload> {
         let principal = ctx.require_principal()?;
-        let of = fact_id(&id)?;
-        let (input, reported) = input.into_domain();
-        let key = idempotency_key_for(principal, "supersedeFact", idempotency_key, &(of, expected_version, &input))?;
-        let new = NewFact { id: FactId::generate(), input, reported };
+        let of = fact_id(&input.id)?;
+        let expected_version = input.expected_version;
+        let (fact, reported) = input.fact.into_domain();
+        let request = (of, expected_version, &fact);
+        let key = idempotency_key_for(principal, "supersedeFact", input.idempotency_key, &request)?;
+        let new = NewFact { id: FactId::generate(), input: fact, reported };
         let correction = Correction { of, expected_version };
-        Ok(Fact(fact_store::create_fact(ctx.db(), principal, new, key, Some(correction)).await?))
+        Ok(SupersedeFactPayload {
+            fact: Fact(fact_store::create_fact(ctx.db(), principal, new, key, Some(correction)).await?),
+        })
     }
 
-    /// Deletes a draft (its history stays in the log). Author only; returns the deleted id.
+    /// Deletes a draft (its history stays in the log). Author only.
     async fn delete_draft(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Global id of the Fact.")] id: ID,
-        #[graphql(desc = "The version the deletion is based on.")] expected_version: i32,
-    ) -> Result<ID> {
+        #[graphql(desc = "The draft and the version read.")] input: DeleteDraftInput,
+    ) -> Result<DeleteDraftPayload> {
         let principal = ctx.require_principal()?;
-        let fact = fact_id(&id)?;
-        fact_store::delete_draft(ctx.db(), principal, fact, expected_version).await?;
-        Ok(id)
+        let fact = fact_id(&input.id)?;
+        fact_store::delete_draft(ctx.db(), principal, fact, input.expected_version).await?;
+        Ok(DeleteDraftPayload { deleted_fact_id: input.id })
     }
 
     /// Proposes a citation as further evidence of a published fact. It stays pending (seen
@@ -174,28 +172,44 @@ impl FactMutation {
     }
 }
 
-macro_rules! citation_payload {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        #[derive(SimpleObject)]
-        pub struct $name {
-            /// The citation as the change left it.
-            pub citation: Citation,
-            /// The fact it belongs to, as the change left it.
-            pub fact: Fact,
-        }
-    };
+payloads! {
+    {
+        /// The citation as the change left it.
+        citation: Citation,
+        /// The fact it belongs to, as the change left it.
+        fact: Fact,
+    }
+    /// What `proposeCitation` did: the pending citation and its fact.
+    ProposeCitationPayload;
+    /// What `reviewCitation` did: the decided citation and its fact (a new version on approval).
+    ReviewCitationPayload;
+    /// What `withdrawCitation` did: the withdrawn citation and its fact (a new version).
+    WithdrawCitationPayload;
 }
 
-citation_payload!(
-    /// What `proposeCitation` did: the pending citation and its fact.
-    ProposeCitationPayload
-);
-citation_payload!(
-    /// What `reviewCitation` did: the decided citation and its fact (a new version on approval).
-    ReviewCitationPayload
-);
-citation_payload!(
-    /// What `withdrawCitation` did: the withdrawn citation and its fact (a new version).
-    WithdrawCitationPayload
-);
+payloads! {
+    {
+        /// The fact as the change left it.
+        fact: Fact,
+    }
+    /// What `createFact` did: the new draft.
+    CreateFactPayload;
+    /// What `updateFact` did: the fact with its new content and version.
+    UpdateFactPayload;
+    /// What `submitFact` did: the fact, now in review.
+    SubmitFactPayload;
+    /// What `reviewFact` did: the fact published, sent back or rejected.
+    ReviewFactPayload;
+    /// What `retractFact` did: the fact, now retracted.
+    RetractFactPayload;
+    /// What `supersedeFact` did: the correction, a new draft (the corrected fact changes only
+    /// when the correction is approved).
+    SupersedeFactPayload;
+}
+
+/// What `deleteDraft` did.
+#[derive(SimpleObject)]
+pub struct DeleteDraftPayload {
+    /// Global id of the deleted draft.
+    pub deleted_fact_id: ID,
+}

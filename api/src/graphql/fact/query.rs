@@ -1,16 +1,17 @@
 //! Reading facts: the public list, one fact, and for reviewers the review queue and the
 //! differences between two versions.
-use async_graphql::{Context, Object, ID};
+use async_graphql::{Context, Object, Union, ID};
 
 use super::input::{FactFilterInput, FactOrderInput};
-use super::list::{fact_connection, fact_connection_in};
+use super::list::{fact_connection, prefetch_fact_parts};
 use crate::domain::fact::evidence::{list_pending_citations, pending_cursor_of};
 use crate::domain::fact::history::{diff_snapshots, revisions_of};
-use crate::domain::fact::query::{FactOrder, FactOrderField, Visibility};
+use crate::domain::fact::query::Visibility;
+use crate::domain::fact::review_queue::{list_review_queue, queue_cursor_of, QueueEntry};
 use crate::domain::fact::workflow::find_fact;
 use crate::domain::ids::FactId;
 use crate::domain::DomainError;
-use crate::graphql::connection::{page_request, Connection, Total};
+use crate::graphql::connection::{page_request, Connection, ListNode, Total};
 use crate::graphql::context::{ContextExt, Required};
 use crate::graphql::error::Result;
 use crate::graphql::graph::{visible_fact, Citation, CitationConnection, Fact, FactConnection, FieldChange};
@@ -52,21 +53,40 @@ pub struct ReviewQuery;
 
 #[Object]
 impl ReviewQuery {
-    /// Reviewers and admins: facts waiting for review, oldest first. Each fact's
-    /// `changesSinceLastReview` shows what to look at.
+    /// Reviewers and admins: everything waiting for a decision, longest waiting first: facts
+    /// in review (each fact's `changesSinceLastReview` shows what to look at; a correction's,
+    /// what it changes in the fact it corrects) and citations proposed for published facts (each
+    /// with its fact and its quote's place in the snapshot, `quoteInContext`). `filter` selects
+    /// the facts, and the pending citations of the facts it matches.
     #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
     async fn review_queue(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Further restrictions.")] filter: Option<FactFilterInput>,
+        #[graphql(desc = "Which facts (and pending citations of which facts).")] filter: Option<FactFilterInput>,
         #[graphql(desc = "Page size from the start (default 20, at most 100).")] first: Option<i32>,
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
         #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
         #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
-    ) -> Result<FactConnection> {
+    ) -> Result<ReviewItemConnection> {
         ctx.require_role(Required::Reviewer, "only reviewers and admins see the review queue")?;
-        let order = FactOrder { field: FactOrderField::UpdatedAt, ascending: true };
-        Ok(fact_connection_in(ctx, Visibility::InReview, filter, order, first, after, last, before).await?.into())
+        let page = page_request(first, after, last, before)?;
+        let filter = filter.unwrap_or_default().into_domain(ctx.db(), "filter").await?;
+        filter.check_statuses(Visibility::InReview, "filter")?;
+        let page = list_review_queue(ctx.db(), &filter, &page).await?;
+        let facts: Vec<_> = page
+            .items
+            .iter()
+            .filter_map(|entry| match entry {
+                QueueEntry::Fact(fact) => Some(fact.clone()),
+                QueueEntry::Citation(_) => None,
+            })
+            .collect();
+        prefetch_fact_parts(ctx, &facts).await?;
+        let item = |entry| match entry {
+            QueueEntry::Fact(fact) => ReviewItem::Fact(Fact(fact)),
+            QueueEntry::Citation(citation) => ReviewItem::Citation(Citation(citation)),
+        };
+        Ok(Connection::new(page, queue_cursor_of, item, Total::ReviewQueue(Box::new(filter))))
     }
 
     /// Reviewers, admins and the fact's author: the fields that differ between two versions.
@@ -116,3 +136,18 @@ impl ReviewQuery {
         Ok(Connection::new(page, pending_cursor_of, Citation, Total::PendingCitations))
     }
 }
+
+/// Something waiting for a reviewer's decision: a fact in review, or a citation proposed as
+/// further evidence of a published fact.
+#[derive(Union, Clone)]
+pub enum ReviewItem {
+    Fact(Fact),
+    Citation(Citation),
+}
+
+impl ListNode for ReviewItem {
+    const NAME: &'static str = "ReviewItem";
+}
+
+/// A page of the review queue.
+pub type ReviewItemConnection = Connection<ReviewItem>;

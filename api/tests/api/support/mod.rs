@@ -282,7 +282,7 @@ impl TestApp {
     pub async fn login(&self, email: &str, password: &str) -> String {
         let data = self
             .query_ok(
-                "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }",
+                "mutation($e: String!, $p: String!) { login(input: {email: $e, password: $p}) { token } }",
                 json!({ "e": email, "p": password }),
             )
             .await;
