@@ -77,7 +77,7 @@ async fn run() {
         tokio::task::block_in_place(|| {
             handle.block_on(async {
                 let page = list_facts(&db, Visibility::Public, &filter, order, &request).await.unwrap();
-                assert_eq!(page.items.len(), 20);
+                assert_eq!(page.page.items.len(), 20);
             })
         })
     };

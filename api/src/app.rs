@@ -81,6 +81,10 @@ pub async fn build_with(
         db: db.clone(),
         statements: statements.clone(),
         requests: Arc::new(Default::default()),
+        response_cache: serve
+            .response_cache
+            .then(|| Arc::new(crate::http::response_cache::ResponseCache::new(serve.response_cache_bytes))),
+        cache_max_age_secs: serve.cache_max_age_secs,
     };
     Ok(App { router: router(state, serve), db, statements, demo, connections })
 }

@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 // Every default, written once: the flags and the `Default` implementations both use these.
 pub const DEFAULT_BODY_LIMIT_BYTES: usize = 64 * 1024;
+pub const DEFAULT_RESPONSE_CACHE_BYTES: usize = 32 * 1024 * 1024;
 pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
 pub const DEFAULT_SHUTDOWN_GRACE_SECS: u64 = 20;
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 512;
@@ -291,6 +292,16 @@ pub struct ServeConfig {
     /// Open connections at once from one client address (an IPv6 /64 counts as one); 0 is no limit.
     #[arg(long = "max-connections-per-address", env = "CHANCERY_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS)]
     pub max_connections_per_address: usize,
+    /// Cache answers to anonymous queries until the public record changes (ETag, 304).
+    #[arg(long = "response-cache", env = "CHANCERY_RESPONSE_CACHE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub response_cache: bool,
+    /// Most bytes of answers the response cache holds.
+    #[arg(long = "response-cache-bytes", env = "CHANCERY_RESPONSE_CACHE_BYTES", default_value_t = DEFAULT_RESPONSE_CACHE_BYTES)]
+    pub response_cache_bytes: usize,
+    /// `max-age` in the Cache-Control of cached answers: how long a CDN or browser may serve one
+    /// without asking again (0: it asks every time, with the ETag, and gets 304 while unchanged).
+    #[arg(long = "cache-max-age-secs", env = "CHANCERY_CACHE_MAX_AGE_SECS", default_value_t = 0)]
+    pub cache_max_age_secs: u64,
     #[command(flatten)]
     pub auth: AuthConfig,
     #[command(flatten)]
@@ -527,6 +538,9 @@ impl Default for ServeConfig {
             cors_origins: AllowedOrigins::default(),
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
+            response_cache: false,
+            response_cache_bytes: DEFAULT_RESPONSE_CACHE_BYTES,
+            cache_max_age_secs: 0,
             max_query_bytes: DEFAULT_MAX_QUERY_BYTES,
             max_query_fields: DEFAULT_MAX_QUERY_FIELDS,
             max_query_aliases: DEFAULT_MAX_QUERY_ALIASES,

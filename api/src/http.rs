@@ -27,9 +27,11 @@ use crate::graphql::error::ApiError;
 use crate::graphql::loaders::Loaders;
 use crate::graphql::ChancerySchema;
 use crate::throttling::{Caller, ClientAddress, RequestRateLimiter, TrustedProxies};
+use response_cache::{cache_key, etag, not_modified, CachedAnswer, ResponseCache};
 
 pub mod body;
 pub mod connections;
+pub mod response_cache;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -44,6 +46,9 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub statements: StatementCounter,
     pub requests: Arc<AtomicU64>,
+    /// The cache of anonymous answers, when `--response-cache` is on.
+    pub response_cache: Option<Arc<ResponseCache>>,
+    pub cache_max_age_secs: u64,
 }
 
 /// The application's router with its middleware stack.
@@ -53,7 +58,7 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
         .route("/", get(|| async { Redirect::temporary("/graphql") }))
         .route(
             "/graphql",
-            get(graphiql).post(graphql).route_layer(middleware::from_fn_with_state(state.clone(), admit)),
+            get(graphql_get).post(graphql).route_layer(middleware::from_fn_with_state(state.clone(), admit)),
         )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -252,20 +257,8 @@ async fn count_requests(State(state): State<AppState>, request: Request, next: N
     next.run(request).await
 }
 
-/// GraphiQL. Operations are served over POST only: a GET carrying one (which a cross-site
-/// page could trigger) is refused.
-async fn graphiql(uri: axum::http::Uri) -> Response {
-    let carries_operation =
-        uri.query().is_some_and(|q| url::form_urlencoded::parse(q.as_bytes()).any(|(key, _)| key == "query"));
-    if carries_operation {
-        let mut response = http_error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            ErrorCode::MethodNotAllowed,
-            "GraphQL operations must be sent with POST",
-        );
-        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
-        return response;
-    }
+/// GraphiQL, the in-browser IDE.
+async fn graphiql() -> Response {
     static PAGE: std::sync::OnceLock<(String, HeaderValue)> = std::sync::OnceLock::new();
     let (page, policy) = PAGE.get_or_init(|| {
         let page = GraphiQLSource::build().endpoint("/graphql").title("Chancery GraphiQL").finish();
@@ -379,10 +372,103 @@ async fn graphql(
     headers: HeaderMap,
     body: axum::body::Body,
 ) -> Response {
-    let request = match read_operation(&headers, body, state.cost_limits.max_value_depth).await {
-        Ok(request) => request,
-        Err(response) => return response,
+    match read_operation(&headers, body, state.cost_limits.max_value_depth).await {
+        Ok(request) => run_operation(state, client, credentials, &headers, request, Transport::Post).await,
+        Err(response) => response,
+    }
+}
+
+/// How an operation arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Transport {
+    Post,
+    /// In the URL: anonymous queries only, cacheable by browsers and CDNs.
+    Get,
+}
+
+/// GET /graphql: an anonymous query in the URL (`query`, `variables`, `operationName`), or
+/// GraphiQL when there is none. A mutation, or a request carrying credentials, must use POST:
+/// a GET is what a cross-site page, a prefetcher or a crawler can trigger, and what a shared
+/// cache may keep.
+async fn graphql_get(
+    State(state): State<AppState>,
+    axum::Extension(client): axum::Extension<ClientAddress>,
+    axum::Extension(credentials): axum::Extension<Credentials>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+) -> Response {
+    let params: Vec<(String, String)> =
+        uri.query().map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
+    let param = |name: &str| params.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str());
+    let Some(query) = param("query") else { return graphiql().await };
+    let post_only = |message: &str| {
+        let mut response = http_error(StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed, message);
+        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        response
     };
+    if !matches!(credentials, Credentials::Anonymous) {
+        return post_only("signed-in requests must be sent with POST");
+    }
+    let mut request = async_graphql::Request::new(query);
+    if let Some(name) = param("operationName").filter(|name| !name.is_empty()) {
+        request = request.operation_name(name);
+    }
+    if let Some(variables) = param("variables").filter(|v| !v.is_empty()) {
+        if crate::graphql::cost::json_depth(variables.as_bytes()) > state.cost_limits.max_value_depth + 2 {
+            let message = format!("`variables` nests deeper than {} levels", state.cost_limits.max_value_depth);
+            return http_error(StatusCode::BAD_REQUEST, ErrorCode::ValueTooDeep, &message);
+        }
+        match serde_json::from_str::<serde_json::Value>(variables) {
+            Ok(value @ serde_json::Value::Object(_)) => {
+                request = request.variables(async_graphql::Variables::from_json(value));
+            }
+            _ => {
+                return http_error(
+                    StatusCode::BAD_REQUEST,
+                    ErrorCode::BadUserInput,
+                    "`variables` must be a JSON object",
+                )
+            }
+        }
+    }
+    if operation_kind(&request) != Some(async_graphql::parser::types::OperationType::Query) {
+        // Unparsable documents go on, to be answered with async-graphql's own error.
+        if operation_kind(&request).is_some() {
+            return post_only("only queries may be sent with GET; send mutations with POST");
+        }
+    }
+    run_operation(state, client, credentials, &headers, request, Transport::Get).await
+}
+
+/// The type of the operation `request` would run; None when the document does not parse or
+/// does not name one operation.
+fn operation_kind(request: &async_graphql::Request) -> Option<async_graphql::parser::types::OperationType> {
+    let document = async_graphql::parser::parse_query(&request.query).ok()?;
+    let operation = match (&document.operations, request.operation_name.as_deref()) {
+        (async_graphql::parser::types::DocumentOperations::Single(operation), _) => operation,
+        (async_graphql::parser::types::DocumentOperations::Multiple(operations), Some(name)) => operations.get(name)?,
+        (async_graphql::parser::types::DocumentOperations::Multiple(_), None) => return None,
+    };
+    Some(operation.node.ty)
+}
+
+/// Where a cacheable answer goes once computed.
+struct CacheSlot {
+    cache: Arc<ResponseCache>,
+    generation: i64,
+    key: response_cache::CacheKey,
+    etag: HeaderValue,
+}
+
+/// Runs one operation: the cost checks, the caller's identity, the response cache.
+async fn run_operation(
+    state: AppState,
+    client: ClientAddress,
+    credentials: Credentials,
+    headers: &HeaderMap,
+    request: async_graphql::Request,
+    transport: Transport,
+) -> Response {
     // Measured before async-graphql parses or validates anything, so costly documents are cheap
     // to refuse and no recursive walk ever meets a value nested beyond the limit.
     let measured = crate::graphql::cost::check(&request.query, state.cost_limits)
@@ -391,9 +477,30 @@ async fn graphql(
         let error = async_graphql::ServerError::from(ApiError::from(rejection));
         return GraphQLResponse::from(async_graphql::Response::from_errors(vec![error])).into_response();
     }
-    let mut request = request.data(Loaders::new(&state.db)).data(client);
     // A request with a token gets past the next block only if the token was good.
     let anonymous = matches!(credentials, Credentials::Anonymous);
+    let mut slot = None;
+    if let Some(cache) = state.response_cache.clone().filter(|_| anonymous) {
+        match crate::db::public_generation(&state.db).await {
+            Ok(generation) => {
+                let key = cache_key(&request);
+                let etag = etag(generation, &key);
+                if not_modified(headers, &etag) {
+                    let mut response = StatusCode::NOT_MODIFIED.into_response();
+                    cache_headers(&mut response, &etag, state.cache_max_age_secs);
+                    return response;
+                }
+                if let Some(answer) = cache.get(generation, &key) {
+                    return cached_response(answer, state.cache_max_age_secs);
+                }
+                slot = Some(CacheSlot { cache, generation, key, etag });
+            }
+            Err(error) => tracing::warn!(%error, "reading the public generation; answering without the cache"),
+        }
+    }
+    let cacheable_query =
+        slot.is_some() && operation_kind(&request) == Some(async_graphql::parser::types::OperationType::Query);
+    let mut request = request.data(Loaders::new(&state.db)).data(client);
     if !anonymous {
         let principal = match credentials {
             Credentials::Verified(subject) => principal_of(&state.db, subject).await,
@@ -420,7 +527,49 @@ async fn graphql(
             extensions.set("code", ErrorCode::BadUserInput.as_str());
         }
     }
-    GraphQLResponse::from(response).into_response()
+    match slot {
+        Some(slot) if cacheable_query && response.errors.is_empty() => {
+            let body = match serde_json::to_vec(&response) {
+                Ok(body) => axum::body::Bytes::from(body),
+                Err(error) => {
+                    tracing::error!(%error, "serializing an answer");
+                    return GraphQLResponse::from(response).into_response();
+                }
+            };
+            let answer = CachedAnswer { body, etag: slot.etag };
+            slot.cache.put(slot.generation, slot.key, answer.clone());
+            cached_response(answer, state.cache_max_age_secs)
+        }
+        _ => {
+            let mut answer = GraphQLResponse::from(response).into_response();
+            if transport == Transport::Get {
+                // Not cacheable (errors, or the cache is off): nobody should keep it.
+                answer.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            }
+            answer
+        }
+    }
+}
+
+/// An answer from (or just put in) the response cache.
+fn cached_response(answer: CachedAnswer, max_age_secs: u64) -> Response {
+    let mut response = Response::new(axum::body::Body::from(answer.body));
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/graphql-response+json"));
+    cache_headers(&mut response, &answer.etag, max_age_secs);
+    response
+}
+
+/// The public record is the same for every anonymous caller: any cache may keep the answer,
+/// and must ask again (with the ETag) once `max_age_secs` have passed.
+fn cache_headers(response: &mut Response, etag: &HeaderValue, max_age_secs: u64) {
+    let headers = response.headers_mut();
+    headers.insert(header::ETAG, etag.clone());
+    let policy = if max_age_secs == 0 {
+        "public, no-cache".to_owned()
+    } else {
+        format!("public, max-age={max_age_secs}, must-revalidate")
+    };
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_str(&policy).expect("ASCII"));
 }
 
 async fn healthz() -> &'static str {

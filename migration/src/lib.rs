@@ -17,6 +17,8 @@ mod m20261126_000009_source_history;
 mod m20261126_000010_actor_merges;
 mod m20261126_000011_review_queue;
 mod m20261126_000012_chain_subjects;
+mod m20261126_000013_proposed_at_format;
+mod m20261127_000014_public_generation;
 mod schema_helpers;
 
 pub struct Migrator;
@@ -37,6 +39,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000010_actor_merges::Migration),
             Box::new(m20261126_000011_review_queue::Migration),
             Box::new(m20261126_000012_chain_subjects::Migration),
+            Box::new(m20261126_000013_proposed_at_format::Migration),
+            Box::new(m20261127_000014_public_generation::Migration),
         ]
     }
 }

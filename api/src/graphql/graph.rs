@@ -441,8 +441,8 @@ impl Citation {
             return Err(DomainError::invalid("chars", message).into());
         }
         let (Some(start), Some(end)) = (self.0.quote_start, self.0.quote_end) else { return Ok(None) };
-        let source = ctx.loaders().sources.load_one(self.0.source_id).await.map_err(loader_error)?;
-        let Some(snapshot) = source.and_then(|s| s.snapshot) else { return Ok(None) };
+        let snapshot = ctx.loaders().snapshots.load_one(self.0.source_id).await.map_err(loader_error)?;
+        let Some(snapshot) = snapshot else { return Ok(None) };
         let text: Vec<char> = snapshot.chars().collect();
         let (start, end) = (start as usize, (end as usize).min(text.len()));
         let from = start.saturating_sub(chars as usize);
@@ -645,14 +645,18 @@ impl Source {
     }
     /// Whether a text snapshot is stored (quotes are verified against it).
     async fn has_snapshot(&self) -> bool {
-        self.0.snapshot.is_some()
+        self.0.snapshot_sha256.is_some()
     }
     /// The stored text snapshot of the document. It may be long (up to 500,000 characters), so
     /// it weighs `LARGE_TEXT_COST` in a query's complexity and counts in full against the
     /// answer's size limit.
     #[graphql(complexity = "crate::graphql::cost::LARGE_TEXT_COST")]
-    async fn snapshot(&self) -> Option<&str> {
-        self.0.snapshot.as_deref()
+    async fn snapshot(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        // Lists and loaders read sources without the text; a source just written carries it.
+        if self.0.snapshot.is_some() || self.0.snapshot_sha256.is_none() {
+            return Ok(self.0.snapshot.clone());
+        }
+        ctx.loaders().snapshots.load_one(self.0.id).await.map_err(loader_error)
     }
     /// Incremented by every revision; `updateSource` names the version read.
     async fn version(&self) -> i32 {

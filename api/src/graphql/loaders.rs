@@ -40,6 +40,8 @@ batch_loader!(/// Sources by id.
     SourceById, Uuid, source::Model, sources::sources_by_ids);
 batch_loader!(/// Sources by id, only those the public may see.
     PublicSourceById, Uuid, source::Model, sources::public_sources_by_ids);
+batch_loader!(/// Source snapshot texts by source id (lists of sources leave them out).
+    SnapshotBySource, Uuid, String, sources::snapshots_of);
 batch_loader!(/// Fact kinds by key.
     KindByKey, String, fact_kind::Model, kinds::kinds_by_keys);
 batch_loader!(/// Participants by fact id.
@@ -59,6 +61,7 @@ pub struct Loaders {
     pub actors: DataLoader<ActorById, HashMapCache>,
     pub sources: DataLoader<SourceById, HashMapCache>,
     pub public_sources: DataLoader<PublicSourceById, HashMapCache>,
+    pub snapshots: DataLoader<SnapshotBySource, HashMapCache>,
     pub kinds: DataLoader<KindByKey, HashMapCache>,
     pub participants: DataLoader<ParticipantsByFact, HashMapCache>,
     pub qualifiers: DataLoader<QualifiersByFact, HashMapCache>,
@@ -82,6 +85,7 @@ impl Loaders {
             actors: make(ActorById(db.clone())),
             sources: make(SourceById(db.clone())),
             public_sources: make(PublicSourceById(db.clone())),
+            snapshots: make(SnapshotBySource(db.clone())),
             kinds: make(KindByKey(db.clone())),
             participants: make(ParticipantsByFact(db.clone())),
             qualifiers: make(QualifiersByFact(db.clone())),

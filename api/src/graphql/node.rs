@@ -5,7 +5,8 @@ use super::account::{visible_user, User};
 use super::actor::actor_following_merges;
 use super::context::ContextExt;
 use super::error::{loader_error, Result};
-use super::graph::{visible_fact, visible_source, Actor, Fact, Source};
+use super::fact::list::readable_fact_with_parts;
+use super::graph::{visible_source, Actor, Fact, Source};
 use super::ids;
 use super::kind::FactKind;
 use crate::domain::ids::ActorId;
@@ -26,7 +27,7 @@ async fn load_node(ctx: &Context<'_>, type_name: &str, key: &str) -> Result<Opti
     let loaders = ctx.loaders();
     let uuid = || uuid::Uuid::parse_str(key).map_err(|_| DomainError::invalid("id", "is not a valid id"));
     Ok(match type_name {
-        ids::FACT => visible_fact(ctx, Some(uuid()?)).await?.map(Node::Fact),
+        ids::FACT => readable_fact_with_parts(ctx, uuid()?).await?.map(|fact| Node::Fact(Fact(fact))),
         ids::ACTOR => actor_following_merges(ctx, ActorId(uuid()?)).await?.map(Node::Actor),
         ids::SOURCE => visible_source(ctx, uuid()?).await?.map(Node::Source),
         ids::FACT_KIND => loaders

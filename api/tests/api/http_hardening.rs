@@ -1,4 +1,5 @@
-//! The HTTP boundary refuses what GraphQL must never see: operations over GET, non-JSON bodies
+//! The HTTP boundary refuses what GraphQL must never see: mutations and signed-in operations over
+//! GET (anonymous queries may use it: `response_cache.rs`), non-JSON bodies
 //! (cross-site form posts), oversized bodies (before they are read whole) and batches — each
 //! with a clear code, and without touching the database.
 use crate::support;
@@ -18,7 +19,7 @@ async fn refused(response: reqwest::Response, status: u16, code: &str) -> reqwes
     headers
 }
 
-async fn operations_over_get_are_refused_with_405_and_allow_post(backend: Backend) {
+async fn mutations_and_signed_in_operations_over_get_are_refused_with_405_and_allow_post(backend: Backend) {
     let app = TestApp::spawn_with_demo(backend).await;
     let (_, token) = app.user_with_role(UserRole::Editor).await;
     let before = app.row_count("actors").await;
@@ -34,6 +35,10 @@ async fn operations_over_get_are_refused_with_405_and_allow_post(backend: Backen
         let headers = refused(response, 405, "METHOD_NOT_ALLOWED").await;
         assert_eq!(headers["allow"], "POST");
     }
+    let anonymous =
+        app.client.get(format!("{}/graphql", app.base_url)).query(&[("query", CREATE_ACTOR)]).send().await.unwrap();
+    let headers = refused(anonymous, 405, "METHOD_NOT_ALLOWED").await;
+    assert_eq!(headers["allow"], "POST");
     assert_eq!(app.row_count("actors").await, before);
     let graphiql = app.client.get(format!("{}/graphql", app.base_url)).send().await.unwrap();
     assert_eq!(graphiql.status(), 200, "GraphiQL itself is still served");
@@ -163,7 +168,7 @@ fn deep_selection(levels: usize) -> String {
 backend_tests!(
     costly_queries_are_refused_before_validation_each_with_its_code,
     lists_weigh_by_their_page_size_in_the_complexity_limit,
-    operations_over_get_are_refused_with_405_and_allow_post,
+    mutations_and_signed_in_operations_over_get_are_refused_with_405_and_allow_post,
     bodies_that_are_not_json_are_refused_with_415,
     oversized_bodies_are_refused_with_413_whether_announced_or_streamed,
     batches_and_malformed_bodies_are_refused_with_400,

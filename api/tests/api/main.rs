@@ -21,6 +21,7 @@ mod http_hardening;
 mod masking;
 mod public_read;
 mod readme;
+mod response_cache;
 mod review_queue;
 mod schema;
 mod sources;

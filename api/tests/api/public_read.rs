@@ -228,6 +228,41 @@ async fn a_page_of_100_facts_costs_the_same_statements_as_a_page_of_1(backend: B
     eprintln!("statements per page of facts with full provenance: {hundred}");
 }
 
+/// What a reader's page shows: each fact with its kind, participants and their actors, citations
+/// with their sources and outlets (the benchmark's Q1).
+const READER_PAGE: &str = r#"query($first: Int) {
+  facts(first: $first, orderBy: {field: OCCURRED_AT, direction: DESC}) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id summary kind { key label } occurred { date precision }
+            participants { role actor { name } }
+            citations { quote source { url outlet { name } } } }
+  }
+}"#;
+
+async fn a_readers_page_costs_three_statements_and_one_fact_two(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    grow_demo_to(&app, 120).await;
+    for first in [1, 20, 100] {
+        let (statements, body) = app.statements_for(READER_PAGE, json!({ "first": first })).await;
+        let page = &body["data"]["facts"]["nodes"];
+        assert_eq!(page.as_array().map(Vec::len), Some(first), "{body:#}");
+        assert!(page[0]["kind"]["label"].is_string() && page[0]["participants"][0]["actor"]["name"].is_string());
+        assert!(page[0]["citations"][0]["source"]["outlet"]["name"].is_string(), "{:#}", page[0]);
+        // The page with its kinds; participants with their actors; citations with their
+        // sources and outlets.
+        assert_eq!(statements, 3, "a page of {first}");
+    }
+    let id = app.query_ok("{ facts(first: 1) { nodes { id } } }", json!({})).await["facts"]["nodes"][0]["id"].clone();
+    let one = "query($id: ID!) { node(id: $id) { ... on Fact { id summary citations { quote source { url outlet { name } } } } } }";
+    let (statements, body) = app.statements_for(one, json!({ "id": id })).await;
+    assert!(body["data"]["node"]["citations"][0]["source"]["outlet"]["name"].is_string(), "{body:#}");
+    assert_eq!(statements, 2, "the fact; its citations with their sources and outlets");
+    let (statements, body) =
+        app.statements_for("query($id: ID!) { fact(id: $id) { id summary } }", json!({ "id": id })).await;
+    assert_eq!(body["data"]["fact"]["id"], id);
+    assert_eq!(statements, 1);
+}
+
 async fn unpublished_facts_are_invisible_to_the_public(backend: Backend) {
     let app = TestApp::spawn_with_demo(backend).await;
     let data = app.query_ok("{ facts(first: 1) { nodes { id } } }", json!({})).await;
@@ -454,6 +489,7 @@ backend_tests!(
     relations_between_russia_and_syria_newest_first,
     keyset_pages_walk_every_fact_once_in_both_directions,
     a_page_of_100_facts_costs_the_same_statements_as_a_page_of_1,
+    a_readers_page_costs_three_statements_and_one_fact_two,
     unpublished_facts_are_invisible_to_the_public,
     retracted_and_superseded_facts_stay_readable_and_marked,
     loading_the_demo_twice_creates_nothing_twice,

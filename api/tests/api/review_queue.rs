@@ -1,6 +1,8 @@
 //! The review queue holds everything waiting for a reviewer: facts in review and citations
 //! proposed for published facts, in one list, longest waiting first, paged by keyset.
 use crate::support::{assert_bad_input, single_error, visit_input, Backend, TestApp};
+use migration::MigratorTrait;
+use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
 
 const QUEUE: &str = r#"
@@ -183,10 +185,30 @@ async fn the_queue_refuses_editors_bad_cursors_and_statuses_it_cannot_hold(backe
     bad(json!({ "filter": { "kinds": ["no.such.kind"] } }), "filter.kinds[0]").await;
 }
 
+/// Citations pending when migration 000011 ran were stamped by the database's clock, which
+/// SQLite writes as `2026-11-26 22:19:01`, not in Chancery's RFC 3339 text; migration 000013
+/// rewrites them so the keyset, which compares text on SQLite, agrees with the instants.
+async fn a_citation_stamped_by_the_upgrade_pages_in_its_place(backend: Backend) {
+    let queue = Queue::open(backend).await;
+    let stamp = match backend {
+        Backend::Sqlite => "strftime('%Y-%m-%d %H:%M:%S', 'now', '+1 minute')",
+        Backend::Postgres => "CURRENT_TIMESTAMP + INTERVAL '1 minute'",
+    };
+    let backfill = format!("UPDATE citations SET proposed_at = {stamp} WHERE status = 'PENDING'");
+    queue.app.db.execute_unprepared(&backfill).await.unwrap();
+    migration::Migrator::down(&queue.app.db, Some(1)).await.unwrap();
+    migration::Migrator::up(&queue.app.db, None).await.unwrap();
+    let first = queue.read(json!({ "first": 1 })).await;
+    assert_eq!(ids(&first), vec![queue.submitted.clone()], "the fact has waited longer");
+    let second = queue.read(json!({ "first": 1, "after": first["pageInfo"]["endCursor"] })).await;
+    assert_eq!(ids(&second), vec![queue.citation.clone()], "the citation follows it");
+}
+
 backend_tests!(
     the_queue_lists_facts_in_review_and_pending_citations_longest_waiting_first,
     the_queue_pages_forwards_and_backwards_across_both_kinds,
     the_queue_filter_selects_facts_and_the_citations_of_the_facts_it_matches,
     a_decided_item_leaves_the_queue,
     the_queue_refuses_editors_bad_cursors_and_statuses_it_cannot_hold,
+    a_citation_stamped_by_the_upgrade_pages_in_its_place,
 );

@@ -7,11 +7,13 @@
 //! - `workflow`: the state machine (`TRANSITIONS`), who may take each step, who may read what;
 //! - `store`: the one write path (create, edit, the workflow's steps, delete), with
 //!   `evidence` for the citations proposed, approved and withdrawn on a published fact;
-//! - `query`: reads (filters, orderings, keyset pages, the batched loads of a fact's parts);
+//! - `query`: reads (filters, orderings, keyset pages, the batched loads of a fact's parts),
+//!   with `parts` reading a page's participants and citations together with what they name;
 //! - `history`: the revision log, its hash chain and the diffs a reviewer reads.
 pub mod evidence;
 pub mod history;
 pub mod model;
+pub mod parts;
 pub mod query;
 pub mod quotes;
 pub mod review_queue;

@@ -7,12 +7,12 @@ use entity::enums::{CitationStatus, FactStatus, ParticipantRole};
 use entity::{citation, fact, fact_kind, fact_participant, fact_qualifier, source};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    Value,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait, JoinType, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Value,
 };
 use uuid::Uuid;
 
-use crate::db::search;
+use crate::db::{search, skewed_ids};
 use crate::domain::countries::is_country_code;
 use crate::domain::group_by_parent;
 use crate::domain::ids::{ActorId, SourceId, UserId};
@@ -56,7 +56,7 @@ pub enum FactOrderField {
     OccurredAt,
     /// When the fact was published.
     PublishedAt,
-    /// When the fact last changed (the review queue: oldest first).
+    /// When the fact last changed (`myFacts`: the latest edited first).
     UpdatedAt,
 }
 
@@ -215,11 +215,11 @@ fn fact_id() -> SimpleExpr {
     Expr::col((fact::Entity, fact::Column::Id))
 }
 
-fn facts_with_participant(actors: &[ActorId], role: Option<ParticipantRole>) -> SimpleExpr {
+fn facts_with_participant(backend: DatabaseBackend, actors: &[ActorId], role: Option<ParticipantRole>) -> SimpleExpr {
     let mut sub = Query::select();
     sub.column(fact_participant::Column::FactId)
         .from(fact_participant::Entity)
-        .and_where(fact_participant::Column::ActorId.is_in(actors.iter().map(|a| a.0)));
+        .and_where(Expr::col(fact_participant::Column::ActorId).is_in(skewed_ids(backend, actors.iter().map(|a| a.0))));
     if let Some(role) = role {
         sub.and_where(fact_participant::Column::Role.eq(role));
     }
@@ -228,18 +228,21 @@ fn facts_with_participant(actors: &[ActorId], role: Option<ParticipantRole>) -> 
 
 /// Facts in which every one of `actors` takes part, as one grouped semi-join: the participant
 /// rows of those actors, grouped by fact, kept where every actor was found.
-fn facts_with_all_of(actors: &[ActorId]) -> SimpleExpr {
+fn facts_with_all_of(backend: DatabaseBackend, actors: &[ActorId]) -> SimpleExpr {
     let mut distinct = actors.to_vec();
     distinct.sort_unstable();
     distinct.dedup();
     if distinct.len() == 1 {
-        return facts_with_participant(&distinct, None);
+        return facts_with_participant(backend, &distinct, None);
     }
     let wanted = distinct.len() as i64;
     let sub = Query::select()
         .column(fact_participant::Column::FactId)
         .from(fact_participant::Entity)
-        .and_where(fact_participant::Column::ActorId.is_in(distinct.into_iter().map(Uuid::from)))
+        .and_where(
+            Expr::col(fact_participant::Column::ActorId)
+                .is_in(skewed_ids(backend, distinct.into_iter().map(Uuid::from))),
+        )
         .group_by_col(fact_participant::Column::FactId)
         .and_having(Expr::col(fact_participant::Column::ActorId).count_distinct().eq(wanted))
         .to_owned();
@@ -295,16 +298,16 @@ impl ValidFactFilter {
             );
         }
         if !f.participants.is_empty() {
-            cond = cond.add(facts_with_participant(&f.participants, None));
+            cond = cond.add(facts_with_participant(backend, &f.participants, None));
         }
         if !f.subjects.is_empty() {
-            cond = cond.add(facts_with_participant(&f.subjects, Some(ParticipantRole::Subject)));
+            cond = cond.add(facts_with_participant(backend, &f.subjects, Some(ParticipantRole::Subject)));
         }
         if !f.objects.is_empty() {
-            cond = cond.add(facts_with_participant(&f.objects, Some(ParticipantRole::Object)));
+            cond = cond.add(facts_with_participant(backend, &f.objects, Some(ParticipantRole::Object)));
         }
         if !f.all_of.is_empty() {
-            cond = cond.add(facts_with_all_of(&f.all_of));
+            cond = cond.add(facts_with_all_of(backend, &f.all_of));
         }
         if let Some(country) = &f.country {
             cond = cond.add(fact::Column::Country.eq(country.clone()));
@@ -321,7 +324,10 @@ impl ValidFactFilter {
                     Query::select()
                         .column(citation::Column::FactId)
                         .from(citation::Entity)
-                        .and_where(citation::Column::SourceId.is_in(f.sources.iter().map(|s| s.0)))
+                        .and_where(
+                            Expr::col(citation::Column::SourceId)
+                                .is_in(skewed_ids(backend, f.sources.iter().map(|s| s.0))),
+                        )
                         .and_where(citation::Column::Status.eq(CitationStatus::Active))
                         .to_owned(),
                 ),
@@ -339,7 +345,8 @@ impl ValidFactFilter {
                                 .equals((citation::Entity, citation::Column::SourceId)),
                         )
                         .and_where(
-                            Expr::col((source::Entity, source::Column::OutletId)).is_in(f.outlets.iter().map(|a| a.0)),
+                            Expr::col((source::Entity, source::Column::OutletId))
+                                .is_in(skewed_ids(backend, f.outlets.iter().map(|a| a.0))),
                         )
                         .and_where(Expr::col((citation::Entity, citation::Column::Status)).eq(CitationStatus::Active))
                         .to_owned(),
@@ -365,14 +372,21 @@ impl ValidFactFilter {
     }
 }
 
-/// One page of the facts `visibility` allows that match `filter`, in `order`.
+/// A page of facts and the kinds they are of.
+pub struct FactsPage {
+    pub page: Page<fact::Model>,
+    pub kinds: Vec<fact_kind::Model>,
+}
+
+/// One page of the facts `visibility` allows that match `filter`, in `order`, with their kinds,
+/// in one statement.
 pub async fn list_facts<C: ConnectionTrait>(
     db: &C,
     visibility: Visibility,
     filter: &ValidFactFilter,
     order: FactOrder,
     page: &PageRequest,
-) -> DomainResult<Page<fact::Model>> {
+) -> DomainResult<FactsPage> {
     let position = match &page.cursor {
         Some(raw) => {
             let cursor = Cursor::decode(raw, order.cursor_tag(), page.cursor_argument())?;
@@ -392,7 +406,19 @@ pub async fn list_facts<C: ConnectionTrait>(
             keyset(select, fact::Column::UpdatedAt, fact::Column::Id, position, order.ascending, page)
         }
     };
-    Ok(finish_page(select.all(db).await?, page))
+    let of_kind = fact::Entity::belongs_to(fact_kind::Entity).from(fact::Column::KindKey).to(fact_kind::Column::Key);
+    let rows = select.join(JoinType::InnerJoin, of_kind.into()).select_also(fact_kind::Entity).all(db).await?;
+    let mut kinds: HashMap<String, fact_kind::Model> = HashMap::new();
+    let facts = rows
+        .into_iter()
+        .map(|(fact, kind)| {
+            if let Some(kind) = kind {
+                kinds.entry(kind.key.clone()).or_insert(kind);
+            }
+            fact
+        })
+        .collect();
+    Ok(FactsPage { page: finish_page(facts, page), kinds: kinds.into_values().collect() })
 }
 
 /// How many facts `visibility` allows that match `filter`.

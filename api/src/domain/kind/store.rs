@@ -125,13 +125,14 @@ async fn record<C: ConnectionTrait>(
     principal: &Principal,
 ) -> DomainResult<fact_kind::Model> {
     let kind = find(txn, key).await?;
+    let snapshot = snapshot(&kind);
     fact_kind_revision::Entity::insert(fact_kind_revision::ActiveModel {
         id: Set(Uuid::now_v7()),
         kind_key: Set(kind.key.clone()),
         kind_version: Set(kind.version),
         action: Set(action.to_owned()),
         actor_id: Set(Some(principal.user_id.0)),
-        snapshot: Set(snapshot(&kind)),
+        snapshot: Set(snapshot.clone()),
         created_at: Set(now()),
     })
     .exec_without_returning(txn)
@@ -143,7 +144,7 @@ async fn record<C: ConnectionTrait>(
         action,
         actor_id: Some(principal.user_id.0),
         comment: None,
-        snapshot: snapshot(&kind),
+        snapshot,
     };
     chain::append(txn, entry).await?;
     Ok(kind)

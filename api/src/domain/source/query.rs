@@ -4,7 +4,10 @@ use std::collections::HashMap;
 use entity::enums::CitationStatus;
 use entity::{citation, fact, source};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, IdenStatic, Iterable, PaginatorTrait, QueryFilter,
+    QuerySelect, Select,
+};
 use uuid::Uuid;
 
 use crate::domain::fact::query::PUBLIC_STATUSES;
@@ -68,7 +71,7 @@ pub async fn list_sources<C: ConnectionTrait>(
     filter: &SourceFilter,
     page: &PageRequest,
 ) -> DomainResult<Page<source::Model>> {
-    let select = source::Entity::find().filter(filter.condition());
+    let select = without_snapshot(source::Entity::find().filter(filter.condition()));
     page_by_id(db, select, source::Column::Id, CURSOR_TAG, false, page).await
 }
 
@@ -77,23 +80,46 @@ pub async fn count_sources<C: ConnectionTrait>(db: &C, filter: &SourceFilter) ->
     Ok(source::Entity::find().filter(filter.condition()).count(db).await?)
 }
 
-/// Sources by id, in one statement.
+/// Sources read for display, without their snapshot text (up to 500,000 characters each, and
+/// needed only by `snapshots_of`'s readers): `snapshot` is None in the models this gives, and
+/// `snapshot_sha256` says whether there is one.
+pub fn without_snapshot(select: Select<source::Entity>) -> Select<source::Entity> {
+    select
+        .select_only()
+        .columns(source::Column::iter().filter(|column| !matches!(column, source::Column::Snapshot)))
+        .column_as(Expr::cust("CAST(NULL AS TEXT)"), source::Column::Snapshot.as_str())
+}
+
+/// Sources by id (without their snapshot text), in one statement.
 pub async fn sources_by_ids<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> DomainResult<HashMap<Uuid, source::Model>> {
-    let rows = source::Entity::find().filter(source::Column::Id.is_in(ids.iter().copied())).all(db).await?;
+    let select = source::Entity::find().filter(source::Column::Id.is_in(ids.iter().copied()));
+    let rows = without_snapshot(select).all(db).await?;
     Ok(rows.into_iter().map(|row| (row.id, row)).collect())
 }
 
-/// The sources among `ids` that the public may see, in one statement.
+/// The sources among `ids` that the public may see (without their snapshot text), in one
+/// statement.
 pub async fn public_sources_by_ids<C: ConnectionTrait>(
     db: &C,
     ids: &[Uuid],
 ) -> DomainResult<HashMap<Uuid, source::Model>> {
-    let rows = source::Entity::find()
+    let select =
+        source::Entity::find().filter(source::Column::Id.is_in(ids.iter().copied())).filter(cited_by_a_public_fact());
+    let rows = without_snapshot(select).all(db).await?;
+    Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+}
+
+/// The snapshot texts of the sources among `ids` that have one, in one statement.
+pub async fn snapshots_of<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> DomainResult<HashMap<Uuid, String>> {
+    let rows: Vec<(Uuid, String)> = source::Entity::find()
+        .select_only()
+        .columns([source::Column::Id, source::Column::Snapshot])
         .filter(source::Column::Id.is_in(ids.iter().copied()))
-        .filter(cited_by_a_public_fact())
+        .filter(source::Column::Snapshot.is_not_null())
+        .into_tuple()
         .all(db)
         .await?;
-    Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+    Ok(rows.into_iter().collect())
 }
 
 /// The source stored under the canonical form of `url` (with `public_only`, only if the public

@@ -6,9 +6,15 @@ use std::collections::HashSet;
 
 use async_graphql::Context;
 use entity::fact;
+use uuid::Uuid;
 
 use super::input::{FactFilterInput, FactOrderInput};
-use crate::domain::fact::query::{list_facts, FactFilter, FactOrder, ValidFactFilter, Visibility};
+use crate::domain::actor::query::{actors_by_ids, aliases_of};
+use crate::domain::fact::parts::{citations_with_sources, participants_with_actors, CitationsWithSources};
+use crate::domain::fact::query::{
+    facts_by_ids, list_facts, qualifiers_of, FactFilter, FactOrder, FactsPage, ValidFactFilter, Visibility,
+};
+use crate::domain::fact::workflow::can_read;
 use crate::domain::pagination::{Page, PageRequest};
 use crate::graphql::connection::{page_cost, page_request, Total};
 use crate::graphql::context::ContextExt;
@@ -79,15 +85,37 @@ async fn run_fact_query(
     page: PageRequest,
 ) -> Result<FactPage> {
     filter.check_statuses(visibility, "filter")?;
-    let page = list_facts(ctx.db(), visibility, &filter, order, &page).await?;
-    prefetch_fact_parts(ctx, &page.items).await?;
+    let FactsPage { page, kinds } = list_facts(ctx.db(), visibility, &filter, order, &page).await?;
+    let loaders = ctx.loaders();
+    loaders.kinds.feed_many(kinds.into_iter().map(|kind| (kind.key.clone(), kind))).await;
+    prefetch_fact_parts(ctx, FactsAt::Connection, page.items.iter(), KindsRead::Yes).await?;
     Ok(FactPage { page, order, total: Total::Facts { visibility, filter: Box::new(filter) } })
 }
 
-/// Whether the connection's query selects `path` below its facts (via `nodes` or `edges.node`).
-fn selects(ctx: &Context<'_>, path: &[&str]) -> bool {
+/// Where the facts whose parts to prefetch are in the field being resolved.
+#[derive(Debug, Clone, Copy)]
+pub enum FactsAt {
+    /// A connection's `nodes` or `edges.node`.
+    Connection,
+    /// The field itself (one fact).
+    Field,
+}
+
+/// Whether the facts' kinds were read with them (by `list_facts`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KindsRead {
+    Yes,
+    No,
+}
+
+/// Whether the query selects `path` below the facts at `at`.
+fn selects(ctx: &Context<'_>, at: FactsAt, path: &[&str]) -> bool {
     let look_ahead = ctx.look_ahead();
-    [look_ahead.field("nodes"), look_ahead.field("edges").field("node")].into_iter().any(|mut field| {
+    let bases = match at {
+        FactsAt::Connection => vec![look_ahead.field("nodes"), look_ahead.field("edges").field("node")],
+        FactsAt::Field => vec![look_ahead],
+    };
+    bases.into_iter().any(|mut field| {
         for name in path {
             field = field.field(name);
         }
@@ -95,64 +123,86 @@ fn selects(ctx: &Context<'_>, path: &[&str]) -> bool {
     })
 }
 
-/// Loads, level by level, every relation the query selects for the whole page at once, so the
-/// per-fact resolvers find them in the loaders' caches. The DataLoaders alone would batch only
-/// the keys that arrive within their delay, which makes the statement count of a page depend on
-/// timing; this makes it one statement per relation, whatever the page size.
-pub async fn prefetch_fact_parts(ctx: &Context<'_>, facts: &[fact::Model]) -> Result<()> {
+/// Reads every relation the query selects for the given facts at once and puts it in the
+/// request's loaders, so that the per-fact resolvers find it there: one statement per part
+/// (participants with their actors, citations with their sources and outlets), whatever the
+/// number of facts, and no DataLoader wait between the levels of the query.
+pub async fn prefetch_fact_parts<'a>(
+    ctx: &Context<'_>,
+    at: FactsAt,
+    facts: impl IntoIterator<Item = &'a fact::Model>,
+    kinds_read: KindsRead,
+) -> Result<()> {
+    let facts: Vec<&fact::Model> = facts.into_iter().collect();
     if facts.is_empty() {
         return Ok(());
     }
-    let loaders = ctx.loaders();
+    let (db, loaders) = (ctx.db(), ctx.loaders());
+    let selects = |path: &[&str]| selects(ctx, at, path);
     let ids: Vec<_> = facts.iter().map(|f| f.id).collect();
-    if selects(ctx, &["kind"]) {
+    if kinds_read == KindsRead::No && selects(&["kind"]) {
         let keys: HashSet<_> = facts.iter().map(|f| f.kind_key.clone()).collect();
         loaders.kinds.load_many(keys).await.map_err(loader_error)?;
     }
-    let want_links = selects(ctx, &["supersedes"]) || selects(ctx, &["supersededBy"]);
-    if want_links {
-        let linked: HashSet<_> = facts.iter().flat_map(|f| [f.supersedes_id, f.superseded_by_id]).flatten().collect();
-        loaders.facts.load_many(linked).await.map_err(loader_error)?;
-    }
-    if selects(ctx, &["qualifiers"]) {
-        loaders.qualifiers.load_many(ids.iter().copied()).await.map_err(loader_error)?;
-    }
-    let mut actor_ids = HashSet::new();
-    if selects(ctx, &["participants"]) {
-        let participants = loaders.participants.load_many(ids.iter().copied()).await.map_err(loader_error)?;
-        if selects(ctx, &["participants", "actor"]) {
-            actor_ids.extend(participants.values().flatten().map(|p| p.actor_id));
+    if selects(&["supersedes"]) || selects(&["supersededBy"]) {
+        let linked: Vec<_> = facts.iter().flat_map(|f| [f.supersedes_id, f.superseded_by_id]).flatten().collect();
+        if !linked.is_empty() {
+            loaders.facts.feed_many(facts_by_ids(db, &linked).await?).await;
         }
     }
-    let mut source_ids = HashSet::new();
-    if selects(ctx, &["citations"]) || selects(ctx, &["outletCount"]) {
-        let citations = loaders.citations.load_many(ids.iter().copied()).await.map_err(loader_error)?;
-        let citations: Vec<_> = citations.values().flatten().collect();
-        if selects(ctx, &["citations", "attributedTo"]) {
-            actor_ids.extend(citations.iter().filter_map(|c| c.attributed_to_id));
-        }
-        if selects(ctx, &["citations", "relayedFrom"]) {
-            actor_ids.extend(citations.iter().filter_map(|c| c.relayed_from_id));
-        }
-        if selects(ctx, &["citations", "source"]) || selects(ctx, &["outletCount"]) {
-            source_ids.extend(citations.iter().map(|c| c.source_id));
-        }
+    if selects(&["qualifiers"]) {
+        loaders.qualifiers.feed_many(qualifiers_of(db, &ids).await?).await;
     }
-    if !source_ids.is_empty() {
-        let sources = loaders.sources.load_many(source_ids).await.map_err(loader_error)?;
-        if selects(ctx, &["citations", "source", "outlet"]) {
-            actor_ids.extend(sources.values().filter_map(|s| s.outlet_id));
-        }
+    let mut actors = Vec::new();
+    if selects(&["participants"]) {
+        let (participants, named) = participants_with_actors(db, &ids).await?;
+        loaders.participants.feed_many(participants).await;
+        actors.extend(named);
     }
-    if !actor_ids.is_empty() {
-        let wants_aliases = selects(ctx, &["participants", "actor", "aliases"])
-            || selects(ctx, &["citations", "source", "outlet", "aliases"])
-            || selects(ctx, &["citations", "attributedTo", "aliases"])
-            || selects(ctx, &["citations", "relayedFrom", "aliases"]);
-        if wants_aliases {
-            loaders.aliases.load_many(actor_ids.iter().copied()).await.map_err(loader_error)?;
+    let mut more_actors = HashSet::new();
+    if selects(&["citations"]) || selects(&["outletCount"]) {
+        let CitationsWithSources { citations, sources, outlets } = citations_with_sources(db, &ids).await?;
+        for citation in citations.values().flatten() {
+            if selects(&["citations", "attributedTo"]) {
+                more_actors.extend(citation.attributed_to_id);
+            }
+            if selects(&["citations", "relayedFrom"]) {
+                more_actors.extend(citation.relayed_from_id);
+            }
         }
-        loaders.actors.load_many(actor_ids).await.map_err(loader_error)?;
+        loaders.citations.feed_many(citations).await;
+        loaders.sources.feed_many(sources.into_iter().map(|source| (source.id, source))).await;
+        actors.extend(outlets);
+    }
+    for actor in &actors {
+        more_actors.remove(&actor.id);
+    }
+    let wants_aliases = selects(&["participants", "actor", "aliases"])
+        || selects(&["citations", "source", "outlet", "aliases"])
+        || selects(&["citations", "attributedTo", "aliases"])
+        || selects(&["citations", "relayedFrom", "aliases"]);
+    let mut actor_ids: Vec<_> = actors.iter().map(|a| a.id).collect();
+    loaders.actors.feed_many(actors.into_iter().map(|actor| (actor.id, actor))).await;
+    if !more_actors.is_empty() {
+        let more_actors: Vec<_> = more_actors.into_iter().collect();
+        actor_ids.extend(more_actors.iter().copied());
+        loaders.actors.feed_many(actors_by_ids(db, &more_actors).await?).await;
+    }
+    if wants_aliases && !actor_ids.is_empty() {
+        actor_ids.sort_unstable();
+        actor_ids.dedup();
+        loaders.aliases.feed_many(aliases_of(db, &actor_ids).await?).await;
     }
     Ok(())
+}
+
+/// One fact by id when the caller may read it, with the parts the query selects below the field
+/// being resolved (`fact`, `node`), read as a page's are.
+pub async fn readable_fact_with_parts(ctx: &Context<'_>, id: Uuid) -> Result<Option<fact::Model>> {
+    let found = facts_by_ids(ctx.db(), &[id]).await?.remove(&id).filter(|fact| can_read(ctx.principal(), fact));
+    if let Some(fact) = &found {
+        ctx.loaders().facts.feed_one(fact.id, fact.clone()).await;
+        prefetch_fact_parts(ctx, FactsAt::Field, [fact], KindsRead::No).await?;
+    }
+    Ok(found)
 }

@@ -3,7 +3,7 @@
 use async_graphql::{Context, Object, Union, ID};
 
 use super::input::{FactFilterInput, FactOrderInput};
-use super::list::{fact_connection, prefetch_fact_parts};
+use super::list::{fact_connection, prefetch_fact_parts, readable_fact_with_parts, FactsAt, KindsRead};
 use crate::domain::fact::evidence::{list_pending_citations, pending_cursor_of};
 use crate::domain::fact::history::{diff_snapshots, revisions_of};
 use crate::domain::fact::query::Visibility;
@@ -14,7 +14,7 @@ use crate::domain::DomainError;
 use crate::graphql::connection::{page_request, Connection, ListNode, Total};
 use crate::graphql::context::{ContextExt, Required};
 use crate::graphql::error::Result;
-use crate::graphql::graph::{visible_fact, Citation, CitationConnection, Fact, FactConnection, FieldChange};
+use crate::graphql::graph::{Citation, CitationConnection, Fact, FactConnection, FieldChange};
 use crate::graphql::ids;
 
 #[derive(Default)]
@@ -44,7 +44,7 @@ impl FactQuery {
     /// One fact by its global id; null when it does not exist or is not visible to the caller.
     async fn fact(&self, ctx: &Context<'_>, #[graphql(desc = "Global id of a Fact.")] id: ID) -> Result<Option<Fact>> {
         let id = ids::decode_uuid(&id, ids::FACT, "id")?;
-        visible_fact(ctx, Some(id)).await
+        Ok(readable_fact_with_parts(ctx, id).await?.map(Fact))
     }
 }
 
@@ -73,15 +73,11 @@ impl ReviewQuery {
         let filter = filter.unwrap_or_default().into_domain(ctx.db(), "filter").await?;
         filter.check_statuses(Visibility::InReview, "filter")?;
         let page = list_review_queue(ctx.db(), &filter, &page).await?;
-        let facts: Vec<_> = page
-            .items
-            .iter()
-            .filter_map(|entry| match entry {
-                QueueEntry::Fact(fact) => Some(fact.clone()),
-                QueueEntry::Citation(_) => None,
-            })
-            .collect();
-        prefetch_fact_parts(ctx, &facts).await?;
+        let facts = page.items.iter().filter_map(|entry| match entry {
+            QueueEntry::Fact(fact) => Some(fact),
+            QueueEntry::Citation(_) => None,
+        });
+        prefetch_fact_parts(ctx, FactsAt::Connection, facts, KindsRead::No).await?;
         let item = |entry| match entry {
             QueueEntry::Fact(fact) => ReviewItem::Fact(Fact(fact)),
             QueueEntry::Citation(citation) => ReviewItem::Citation(Citation(citation)),
