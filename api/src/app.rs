@@ -76,7 +76,7 @@ pub async fn build_with(
         cost_limits: serve.cost_limits(),
         anonymous_introspection: serve.anonymous_introspection,
         in_flight: Arc::new(tokio::sync::Semaphore::new(serve.max_in_flight)),
-        rate_limiter: crate::throttling::RequestRateLimiter::new(serve.rate_limit_per_minute, throttle_store),
+        rate_limiter: crate::throttling::RequestRateLimiter::new(serve.rate_limit_per_minute, throttle_store.clone()),
         trusted_proxies: (&serve.throttle.trusted_proxies).into(),
         db: db.clone(),
         statements: statements.clone(),
@@ -85,6 +85,11 @@ pub async fn build_with(
             .response_cache
             .then(|| Arc::new(crate::http::response_cache::ResponseCache::new(serve.response_cache_bytes))),
         cache_max_age_secs: serve.cache_max_age_secs,
+        api_keys: Arc::new(crate::http::api_keys::ApiKeys::new(
+            db.clone(),
+            throttle_store,
+            std::time::Duration::from_secs(serve.api_key_recheck_secs),
+        )),
     };
     Ok(App { router: router(state, serve), db, statements, demo, connections })
 }

@@ -5,7 +5,7 @@ use anyhow::{bail, Context as _};
 use migration::MigratorTrait;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::config::{Cli, Command, DatabaseConfig, MigrateDirection, ServeConfig, UserCommand};
+use crate::config::{ApiKeyCommand, Cli, Command, DatabaseConfig, MigrateDirection, ServeConfig, UserCommand};
 use crate::db::{self, StatementCounter};
 use crate::demo::{self, DemoReport};
 use crate::domain::account::query::user_by_email;
@@ -71,6 +71,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::ApiKey(command) => api_key_command(&cli.database, command).await,
         Command::User(UserCommand::List) => {
             let db = connect(&cli.database).await?;
             let accounts = user::Entity::find().order_by_asc(user::Column::Id).all(&db).await?;
@@ -194,4 +195,30 @@ async fn healthcheck(url: &str) -> anyhow::Result<()> {
     } else {
         bail!("unhealthy: {status_line}")
     }
+}
+
+async fn api_key_command(database: &DatabaseConfig, command: ApiKeyCommand) -> anyhow::Result<()> {
+    use crate::domain::api_key::{api_key_named, create_api_key, list_api_keys, revoke_api_key, NewApiKey};
+    let db = connect(database).await?;
+    match command {
+        ApiKeyCommand::Create { name, rate_per_minute } => {
+            let created = create_api_key(&db, NewApiKey { name, rate_per_minute }, None)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("created API key {} ({} requests a minute)", created.record.name, created.record.rate_per_minute);
+            println!("key (shown once; send it in the X-Api-Key header): {}", created.key);
+        }
+        ApiKeyCommand::List => {
+            for key in list_api_keys(&db).await.map_err(|e| anyhow::anyhow!("{e}"))? {
+                let state = key.revoked_at.map_or("active".to_owned(), |at| format!("revoked {}", at.to_rfc3339()));
+                println!("{}\t{}…\t{}/min\t{state}", key.name, key.key_prefix, key.rate_per_minute);
+            }
+        }
+        ApiKeyCommand::Revoke { name } => {
+            let key = api_key_named(&db, &name).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            revoke_api_key(&db, key.id, None).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("revoked API key {}", key.name);
+        }
+    }
+    Ok(())
 }

@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 // Every default, written once: the flags and the `Default` implementations both use these.
 pub const DEFAULT_BODY_LIMIT_BYTES: usize = 64 * 1024;
 pub const DEFAULT_RESPONSE_CACHE_BYTES: usize = 32 * 1024 * 1024;
+pub const DEFAULT_API_KEY_RECHECK_SECS: u64 = 5;
 pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
 pub const DEFAULT_SHUTDOWN_GRACE_SECS: u64 = 20;
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 512;
@@ -74,10 +75,33 @@ pub enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage the API keys of clients (each with its own request rate).
+    #[command(subcommand, name = "api-key")]
+    ApiKey(ApiKeyCommand),
     /// Probe a running server's readiness endpoint (used by container health checks).
     Healthcheck {
         #[arg(long, default_value = "http://127.0.0.1:8080/readyz")]
         url: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyCommand {
+    /// Create a key; it is printed once (only its SHA-256 is stored).
+    Create {
+        /// Name shown in logs and metrics (a-z, 0-9, `-`, `_`, `.`).
+        #[arg(long)]
+        name: String,
+        /// Requests per minute (0: no limit).
+        #[arg(long = "rate-per-minute", allow_negative_numbers = true)]
+        rate_per_minute: Option<i32>,
+    },
+    /// List every key: name, prefix, rate, state.
+    List,
+    /// Revoke the key named NAME.
+    Revoke {
+        /// The key's name.
+        name: String,
     },
 }
 
@@ -302,6 +326,10 @@ pub struct ServeConfig {
     /// without asking again (0: it asks every time, with the ETag, and gets 304 while unchanged).
     #[arg(long = "cache-max-age-secs", env = "CHANCERY_CACHE_MAX_AGE_SECS", default_value_t = 0)]
     pub cache_max_age_secs: u64,
+    /// Seconds a verified API key is trusted before it is looked up again (how long a
+    /// revocation may take to reach every server process).
+    #[arg(long = "api-key-recheck-secs", env = "CHANCERY_API_KEY_RECHECK_SECS", default_value_t = DEFAULT_API_KEY_RECHECK_SECS)]
+    pub api_key_recheck_secs: u64,
     #[command(flatten)]
     pub auth: AuthConfig,
     #[command(flatten)]
@@ -541,6 +569,7 @@ impl Default for ServeConfig {
             response_cache: false,
             response_cache_bytes: DEFAULT_RESPONSE_CACHE_BYTES,
             cache_max_age_secs: 0,
+            api_key_recheck_secs: DEFAULT_API_KEY_RECHECK_SECS,
             max_query_bytes: DEFAULT_MAX_QUERY_BYTES,
             max_query_fields: DEFAULT_MAX_QUERY_FIELDS,
             max_query_aliases: DEFAULT_MAX_QUERY_ALIASES,

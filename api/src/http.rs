@@ -27,8 +27,10 @@ use crate::graphql::error::ApiError;
 use crate::graphql::loaders::Loaders;
 use crate::graphql::ChancerySchema;
 use crate::throttling::{Caller, ClientAddress, RequestRateLimiter, TrustedProxies};
+use api_keys::{ApiKeys, API_KEY_HEADER};
 use response_cache::{cache_key, etag, not_modified, CachedAnswer, ResponseCache};
 
+pub mod api_keys;
 pub mod body;
 pub mod connections;
 pub mod response_cache;
@@ -49,6 +51,7 @@ pub struct AppState {
     /// The cache of anonymous answers, when `--response-cache` is on.
     pub response_cache: Option<Arc<ResponseCache>>,
     pub cache_max_age_secs: u64,
+    pub api_keys: Arc<ApiKeys>,
 }
 
 /// The application's router with its middleware stack.
@@ -78,7 +81,7 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
                 .and_then(|id| id.header_value().to_str().ok())
                 .unwrap_or("-")
                 .to_owned();
-            tracing::info_span!("request", request_id = %request_id, method = %request.method(), path = %request.uri().path(), client = tracing::field::Empty)
+            tracing::info_span!("request", request_id = %request_id, method = %request.method(), path = %request.uri().path(), client = tracing::field::Empty, api_key = tracing::field::Empty)
         }))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_response))
         .layer(middleware::from_fn(security_headers))
@@ -138,7 +141,7 @@ fn cors(origins: &crate::config::AllowedOrigins) -> tower_http::cors::CorsLayer 
     tower_http::cors::CorsLayer::new()
         .allow_origin(origins.0.clone())
         .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
-        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
+        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::HeaderName::from_static(API_KEY_HEADER)])
         .max_age(Duration::from_secs(600))
 }
 
@@ -189,7 +192,18 @@ async fn admit(State(state): State<AppState>, mut request: Request, next: Next) 
         Credentials::Verified(subject) => Caller::of_subject(subject),
         Credentials::Anonymous | Credentials::Refused => Caller::of_address(client),
     };
-    if let Err(seconds) = state.rate_limiter.admit(&caller) {
+    let admitted = match request.headers().get(API_KEY_HEADER) {
+        None => state.rate_limiter.admit(&caller),
+        Some(value) => {
+            let key = match api_key_of(&state, value, client).await {
+                Ok(key) => key,
+                Err(response) => return response,
+            };
+            tracing::Span::current().record("api_key", key.name.as_str());
+            state.api_keys.admit(&key)
+        }
+    };
+    if let Err(seconds) = admitted {
         let response =
             http_error(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited, "too many requests; slow down");
         return retry_after(response, seconds);
@@ -205,6 +219,47 @@ async fn admit(State(state): State<AppState>, mut request: Request, next: Next) 
     }
     request.extensions_mut().insert(credentials);
     next.run(request).await
+}
+
+/// The valid key in an `X-Api-Key` header. An unknown or revoked key is refused (401) rather
+/// than served as anonymous: the client meant to be counted as itself. Each refusal counts
+/// against the client's address, and an address that has used up its rate that way is refused
+/// (429) before any lookup: guessing keys costs the guesser its own rate, and the database at
+/// most that many lookups.
+async fn api_key_of(
+    state: &AppState,
+    value: &HeaderValue,
+    client: ClientAddress,
+) -> Result<api_keys::KnownKey, Response> {
+    let key = value.to_str().unwrap_or_default().trim();
+    if let Some(known) = state.api_keys.recently_verified(key) {
+        return Ok(known);
+    }
+    let address = Caller::of_address(client);
+    let too_many = |seconds| {
+        let response =
+            http_error(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited, "too many requests; slow down");
+        retry_after(response, seconds)
+    };
+    if let Some(seconds) = state.api_keys.guessing_blocked(&address) {
+        return Err(too_many(seconds));
+    }
+    match state.api_keys.look_up(key).await {
+        Ok(Some(known)) => Ok(known),
+        Ok(None) => {
+            tracing::info!("unknown or revoked API key refused");
+            if let Err(seconds) = state.rate_limiter.admit(&address) {
+                state.api_keys.block_guessing(address, seconds);
+                return Err(too_many(seconds));
+            }
+            Err(http_error(StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated, "unknown or revoked API key"))
+        }
+        Err(error) => {
+            tracing::warn!(%error, "looking up an API key");
+            let message = "the server cannot check API keys right now; retry shortly";
+            Err(http_error(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable, message))
+        }
+    }
 }
 
 /// A body announced (by `Content-Length`) as over the limit is refused before any of it is
@@ -600,7 +655,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
         state.requests.load(Ordering::Relaxed),
         state.statements.get(),
         state.rate_limiter.tracked_callers(),
-    );
+    ) + &state.api_keys.metrics();
     let mut response = body.into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
     response

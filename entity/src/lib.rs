@@ -2,6 +2,7 @@
 pub mod actor;
 pub mod actor_alias;
 pub mod actor_redirect;
+pub mod api_key;
 pub mod citation;
 pub mod enums;
 pub mod fact;

@@ -51,6 +51,10 @@ typed_id!(
     /// The id of an account.
     UserId
 );
+typed_id!(
+    /// The id of an API key.
+    ApiKeyId
+);
 
 /// Rows store who did what as plain UUIDs; a principal compares with them directly.
 impl PartialEq<Uuid> for UserId {

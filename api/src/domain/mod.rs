@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 pub mod account;
 pub mod actor;
+pub mod api_key;
 pub mod chain;
 pub mod countries;
 pub mod error;

@@ -1,5 +1,5 @@
 //! The GraphQL API: the object graph (`graph`), and the inputs, queries and mutations per
-//! domain area (`fact/`, `actor`, `source`, `kind`, `account`, `node`, `history`), merged into
+//! domain area (`fact/`, `actor`, `source`, `kind`, `account`, `api_key`, `node`, `history`), merged into
 //! one schema. Resolvers parse arguments, call the
 //! domain and map the result; the rules live in `domain`. Around them: the context accessors
 //! (`context`), the one connection type (`connection`), global ids (`ids`), DataLoaders
@@ -22,6 +22,7 @@ macro_rules! payloads {
 
 pub mod account;
 pub mod actor;
+pub mod api_key;
 pub mod connection;
 pub mod context;
 pub mod cost;
@@ -55,6 +56,7 @@ pub struct Query(
     account::ViewerQuery,
     fact::query::ReviewQuery,
     history::HistoryQuery,
+    api_key::ApiKeyQuery,
 );
 
 /// Every mutation of the API.
@@ -65,6 +67,7 @@ pub struct Mutation(
     source::SourceMutation,
     fact::mutation::FactMutation,
     kind::KindMutation,
+    api_key::ApiKeyMutation,
 );
 
 pub type ChancerySchema = Schema<Query, Mutation, EmptySubscription>;

@@ -39,6 +39,8 @@ pub enum Caller {
     Account(Uuid),
     /// A user of the external identity provider (hash of issuer and subject).
     External([u8; 16]),
+    /// A client presenting an API key (counted against the key's own rate).
+    ApiKey(Uuid),
 }
 
 impl Caller {
@@ -66,6 +68,7 @@ impl fmt::Display for Caller {
             Self::Address(address) => write!(f, "a:{address}"),
             Self::Account(id) => write!(f, "u:{id}"),
             Self::External(key) => write!(f, "x:{}", hex::encode(key)),
+            Self::ApiKey(id) => write!(f, "k:{id}"),
         }
     }
 }

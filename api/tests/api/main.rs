@@ -5,6 +5,7 @@
 mod support;
 
 mod accounts;
+mod api_keys;
 mod architecture;
 mod bad_input;
 mod chain;
