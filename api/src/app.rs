@@ -21,6 +21,8 @@ pub struct App {
     pub router: axum::Router,
     pub db: DatabaseConnection,
     pub statements: StatementCounter,
+    /// Statements run on the read replica, when there is one.
+    pub replica_statements: StatementCounter,
     pub demo: Option<DemoReport>,
     pub connections: ConnectionLimits,
 }
@@ -38,9 +40,23 @@ pub async fn build_with(
     customize: impl FnOnce(ChancerySchemaBuilder) -> ChancerySchemaBuilder,
 ) -> anyhow::Result<App> {
     raise_open_file_limit();
+    if let Some(url) = &database.read_url {
+        anyhow::ensure!(
+            url.starts_with("postgres") && database.url.starts_with("postgres"),
+            "--database-read-url names a Postgres replica of a Postgres --database-url"
+        );
+    }
     let connections = ConnectionLimits::new(serve, database.max_connections);
     let statements = StatementCounter::default();
     let db = db::connect(database, &statements).await.context("connecting to the database")?;
+    let replica_statements = StatementCounter::default();
+    let read_db = match &database.read_url {
+        Some(url) => {
+            let replica = DatabaseConfig { url: url.clone(), read_url: None, ..database.clone() };
+            Some(db::connect(&replica, &replica_statements).await.context("connecting to the read replica")?)
+        }
+        None => None,
+    };
     db::migrate(&db).await.context("applying migrations")?;
     let recanonicalized = crate::domain::source::store::recanonicalize_urls(&db)
         .await
@@ -79,7 +95,9 @@ pub async fn build_with(
         rate_limiter: crate::throttling::RequestRateLimiter::new(serve.rate_limit_per_minute, throttle_store.clone()),
         trusted_proxies: (&serve.throttle.trusted_proxies).into(),
         db: db.clone(),
+        read_db,
         statements: statements.clone(),
+        replica_statements: replica_statements.clone(),
         requests: Arc::new(Default::default()),
         response_cache: serve
             .response_cache
@@ -91,7 +109,7 @@ pub async fn build_with(
             std::time::Duration::from_secs(serve.api_key_recheck_secs),
         )),
     };
-    Ok(App { router: router(state, serve), db, statements, demo, connections })
+    Ok(App { router: router(state, serve), db, statements, replica_statements, demo, connections })
 }
 
 /// The token secret: configured, or on the embedded store generated once and kept beside the

@@ -184,6 +184,11 @@ pub struct DatabaseConfig {
     /// Database URL: `postgres://…` for production, `sqlite://file.db` for the embedded store.
     #[arg(long = "database-url", env = "DATABASE_URL", default_value = "sqlite://chancery.db")]
     pub url: String,
+    /// A Postgres streaming replica of that database: anonymous queries read from it; writes,
+    /// and every signed-in caller's reads, go to the primary (so a caller always reads its own
+    /// writes).
+    #[arg(long = "database-read-url", env = "DATABASE_READ_URL")]
+    pub read_url: Option<String>,
     /// Largest number of pooled connections.
     #[arg(long = "db-max-connections", env = "CHANCERY_DB_MAX_CONNECTIONS", default_value_t = DEFAULT_DB_MAX_CONNECTIONS)]
     pub max_connections: u32,
@@ -209,6 +214,7 @@ impl DatabaseConfig {
     pub fn for_url(url: impl Into<String>) -> Self {
         Self {
             url: url.into(),
+            read_url: None,
             max_connections: DEFAULT_DB_MAX_CONNECTIONS,
             min_connections: DEFAULT_DB_MIN_CONNECTIONS,
             acquire_timeout_secs: DEFAULT_DB_ACQUIRE_TIMEOUT_SECS,

@@ -46,7 +46,10 @@ pub struct AppState {
     pub rate_limiter: Arc<RequestRateLimiter>,
     pub trusted_proxies: TrustedProxies,
     pub db: DatabaseConnection,
+    /// The read replica anonymous queries are answered from, when configured.
+    pub read_db: Option<DatabaseConnection>,
     pub statements: StatementCounter,
+    pub replica_statements: StatementCounter,
     pub requests: Arc<AtomicU64>,
     /// The cache of anonymous answers, when `--response-cache` is on.
     pub response_cache: Option<Arc<ResponseCache>>,
@@ -534,9 +537,17 @@ async fn run_operation(
     }
     // A request with a token gets past the next block only if the token was good.
     let anonymous = matches!(credentials, Credentials::Anonymous);
+    let query = || operation_kind(&request) == Some(async_graphql::parser::types::OperationType::Query);
+    // Anonymous queries read the public record, which a replica serves as well; writes and the
+    // signed-in, who must read what they just wrote, use the primary.
+    let read_db = match &state.read_db {
+        Some(replica) if anonymous && query() => Some(replica.clone()),
+        _ => None,
+    };
+    let db = read_db.clone().unwrap_or_else(|| state.db.clone());
     let mut slot = None;
     if let Some(cache) = state.response_cache.clone().filter(|_| anonymous) {
-        match crate::db::public_generation(&state.db).await {
+        match crate::db::public_generation(&db).await {
             Ok(generation) => {
                 let key = cache_key(&request);
                 let etag = etag(generation, &key);
@@ -553,9 +564,12 @@ async fn run_operation(
             Err(error) => tracing::warn!(%error, "reading the public generation; answering without the cache"),
         }
     }
-    let cacheable_query =
-        slot.is_some() && operation_kind(&request) == Some(async_graphql::parser::types::OperationType::Query);
-    let mut request = request.data(Loaders::new(&state.db)).data(client);
+    let cacheable_query = slot.is_some() && query();
+    let mut request = request.data(Loaders::new(&db)).data(client);
+    if let Some(replica) = read_db {
+        // Resolvers' `ctx.db()`: request data comes before the schema's.
+        request = request.data(replica);
+    }
     if !anonymous {
         let principal = match credentials {
             Credentials::Verified(subject) => principal_of(&state.db, subject).await,
@@ -632,7 +646,11 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
-    match state.db.ping().await {
+    let replica = match &state.read_db {
+        Some(replica) => replica.ping().await,
+        None => Ok(()),
+    };
+    match state.db.ping().await.and(replica) {
         Ok(()) => (StatusCode::OK, "ready").into_response(),
         Err(error) => {
             tracing::warn!(%error, "database is not reachable");
@@ -649,11 +667,15 @@ async fn metrics(State(state): State<AppState>) -> Response {
          # HELP chancery_db_statements_total SQL statements executed.\n\
          # TYPE chancery_db_statements_total counter\n\
          chancery_db_statements_total {}\n\
+         # HELP chancery_db_replica_statements_total SQL statements executed on the read replica.\n\
+         # TYPE chancery_db_replica_statements_total counter\n\
+         chancery_db_replica_statements_total {}\n\
          # HELP chancery_rate_limit_callers Callers the request rate limit holds state for.\n\
          # TYPE chancery_rate_limit_callers gauge\n\
          chancery_rate_limit_callers {}\n",
         state.requests.load(Ordering::Relaxed),
         state.statements.get(),
+        state.replica_statements.get(),
         state.rate_limiter.tracked_callers(),
     ) + &state.api_keys.metrics();
     let mut response = body.into_response();

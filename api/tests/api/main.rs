@@ -22,6 +22,7 @@ mod http_hardening;
 mod masking;
 mod public_read;
 mod readme;
+mod replica;
 mod response_cache;
 mod review_queue;
 mod schema;

@@ -91,6 +91,34 @@ impl PrivatePostgres {
         .await;
     }
 
+    /// A streaming replica of this cluster (`pg_basebackup -R`) in a directory of its own, on
+    /// another free port, started and accepting (read-only) connections.
+    pub async fn start_replica(&self) -> PrivatePostgres {
+        let primary = Arc::clone(&self.cluster);
+        let dir = std::env::temp_dir().join(format!("chancery-pg-{}", uuid::Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let cluster = Cluster { dir, bin: primary.bin.clone(), port: free_port(), run_as: primary.run_as.clone() };
+        if let Some(user) = &cluster.run_as {
+            let status =
+                Command::new("chown").args(["-R", &format!("{user}:{user}")]).arg(&cluster.dir).status().unwrap();
+            assert!(status.success(), "chown of the replica directory");
+        }
+        let replica = Arc::new(cluster);
+        let copy = Arc::clone(&replica);
+        tokio::task::spawn_blocking(move || {
+            let port = primary.port.to_string();
+            let data = copy.data_dir();
+            let args =
+                ["-h", "127.0.0.1", "-p", &port, "-U", "postgres", "-D", &data, "-R", "-X", "stream", "--no-sync"];
+            copy.run(&copy.program("pg_basebackup"), &args);
+        })
+        .await
+        .unwrap();
+        let replica = PrivatePostgres { cluster: replica };
+        replica.start_again().await;
+        replica
+    }
+
     /// Stops the server the way a crash would: no shutdown checkpoint, every connection cut.
     pub async fn crash(&self) {
         self.off_the_workers(Cluster::crash).await;
