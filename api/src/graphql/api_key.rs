@@ -11,11 +11,12 @@ use crate::domain::ids::ApiKeyId;
 
 const MANAGE_KEYS: &str = "only an admin may manage API keys";
 
+/// An API key as stored.
+pub struct ApiKey(pub api_key::Model);
+
 /// A client's API key (the key itself is shown once, by `createApiKey`). Requests carrying it in
 /// the `X-Api-Key` header are counted against its own rate and named by it in logs and metrics;
 /// it grants nothing beyond what the request could do without it.
-pub struct ApiKey(pub api_key::Model);
-
 #[Object]
 impl ApiKey {
     /// Opaque global id.
