@@ -207,9 +207,7 @@ async fn admit(State(state): State<AppState>, mut request: Request, next: Next) 
         }
     };
     if let Err(seconds) = admitted {
-        let response =
-            http_error(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited, "too many requests; slow down");
-        return retry_after(response, seconds);
+        return too_many_requests(seconds);
     }
     let Ok(_permit) = state.in_flight.clone().try_acquire_owned() else {
         let response =
@@ -239,13 +237,8 @@ async fn api_key_of(
         return Ok(known);
     }
     let address = Caller::of_address(client);
-    let too_many = |seconds| {
-        let response =
-            http_error(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited, "too many requests; slow down");
-        retry_after(response, seconds)
-    };
     if let Some(seconds) = state.api_keys.guessing_blocked(&address) {
-        return Err(too_many(seconds));
+        return Err(too_many_requests(seconds));
     }
     match state.api_keys.look_up(key).await {
         Ok(Some(known)) => Ok(known),
@@ -253,7 +246,7 @@ async fn api_key_of(
             tracing::info!("unknown or revoked API key refused");
             if let Err(seconds) = state.rate_limiter.admit(&address) {
                 state.api_keys.block_guessing(address, seconds);
-                return Err(too_many(seconds));
+                return Err(too_many_requests(seconds));
             }
             Err(http_error(StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated, "unknown or revoked API key"))
         }
@@ -263,6 +256,12 @@ async fn api_key_of(
             Err(http_error(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable, message))
         }
     }
+}
+
+/// 429 with the seconds to wait, for a caller past its rate.
+fn too_many_requests(seconds: u64) -> Response {
+    let response = http_error(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited, "too many requests; slow down");
+    retry_after(response, seconds)
 }
 
 /// A body announced (by `Content-Length`) as over the limit is refused before any of it is
@@ -489,11 +488,9 @@ async fn graphql_get(
             }
         }
     }
-    if operation_kind(&request) != Some(async_graphql::parser::types::OperationType::Query) {
-        // Unparsable documents go on, to be answered with async-graphql's own error.
-        if operation_kind(&request).is_some() {
-            return post_only("only queries may be sent with GET; send mutations with POST");
-        }
+    // Unparsable documents go on, to be answered with async-graphql's own error.
+    if operation_kind(&request).is_some_and(|kind| kind != async_graphql::parser::types::OperationType::Query) {
+        return post_only("only queries may be sent with GET; send mutations with POST");
     }
     run_operation(state, client, credentials, &headers, request, Transport::Get).await
 }
@@ -537,16 +534,16 @@ async fn run_operation(
     }
     // A request with a token gets past the next block only if the token was good.
     let anonymous = matches!(credentials, Credentials::Anonymous);
-    let query = || operation_kind(&request) == Some(async_graphql::parser::types::OperationType::Query);
-    // Anonymous queries read the public record, which a replica serves as well; writes and the
-    // signed-in, who must read what they just wrote, use the primary.
-    let read_db = match &state.read_db {
-        Some(replica) if anonymous && query() => Some(replica.clone()),
-        _ => None,
-    };
+    // Anonymous queries read only the public record: a replica may answer them and the response
+    // cache may keep them. The document is parsed for that only when either is configured.
+    let public_read = anonymous
+        && (state.read_db.is_some() || state.response_cache.is_some())
+        && operation_kind(&request) == Some(async_graphql::parser::types::OperationType::Query);
+    // Writes and the signed-in, who must read what they just wrote, use the primary.
+    let read_db = state.read_db.clone().filter(|_| public_read);
     let db = read_db.clone().unwrap_or_else(|| state.db.clone());
     let mut slot = None;
-    if let Some(cache) = state.response_cache.clone().filter(|_| anonymous) {
+    if let Some(cache) = state.response_cache.clone().filter(|_| public_read) {
         match crate::db::public_generation(&db).await {
             Ok(generation) => {
                 let key = cache_key(&request);
@@ -564,7 +561,6 @@ async fn run_operation(
             Err(error) => tracing::warn!(%error, "reading the public generation; answering without the cache"),
         }
     }
-    let cacheable_query = slot.is_some() && query();
     let mut request = request.data(Loaders::new(&db)).data(client);
     if let Some(replica) = read_db {
         // Resolvers' `ctx.db()`: request data comes before the schema's.
@@ -597,7 +593,7 @@ async fn run_operation(
         }
     }
     match slot {
-        Some(slot) if cacheable_query && response.errors.is_empty() => {
+        Some(slot) if response.errors.is_empty() => {
             let body = match serde_json::to_vec(&response) {
                 Ok(body) => axum::body::Bytes::from(body),
                 Err(error) => {

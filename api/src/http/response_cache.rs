@@ -32,6 +32,12 @@ struct Entries {
     bytes: usize,
 }
 
+impl Entries {
+    fn empty(generation: i64) -> Self {
+        Self { generation, answers: HashMap::new(), order: VecDeque::new(), bytes: 0 }
+    }
+}
+
 /// Answers of one generation, at most `max_bytes` of them.
 pub struct ResponseCache {
     entries: Mutex<Entries>,
@@ -40,8 +46,7 @@ pub struct ResponseCache {
 
 impl ResponseCache {
     pub fn new(max_bytes: usize) -> Self {
-        let entries = Entries { generation: 0, answers: HashMap::new(), order: VecDeque::new(), bytes: 0 };
-        Self { entries: Mutex::new(entries), max_bytes }
+        Self { entries: Mutex::new(Entries::empty(0)), max_bytes }
     }
 
     /// The answer to `key` computed at `generation`, if any. Answers of an older generation are
@@ -50,7 +55,7 @@ impl ResponseCache {
         let mut entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if entries.generation != generation {
             if generation > entries.generation {
-                *entries = Entries { generation, answers: HashMap::new(), order: VecDeque::new(), bytes: 0 };
+                *entries = Entries::empty(generation);
             }
             return None;
         }
@@ -68,7 +73,7 @@ impl ResponseCache {
             return;
         }
         if generation > entries.generation {
-            *entries = Entries { generation, answers: HashMap::new(), order: VecDeque::new(), bytes: 0 };
+            *entries = Entries::empty(generation);
         }
         while entries.bytes + size > self.max_bytes {
             let Some(oldest) = entries.order.pop_front() else { break };
