@@ -56,6 +56,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
         }
+        Command::Seed { facts } => crate::seed::seed(&connect(&cli.database).await?, facts).await.map(drop),
         Command::Healthcheck { url } => healthcheck(&url).await,
         Command::User(UserCommand::Create { email, role, name }) => {
             let db = connect(&cli.database).await?;

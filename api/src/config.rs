@@ -39,6 +39,8 @@ pub const DEFAULT_DB_STATEMENT_TIMEOUT_MS: u64 = 10_000;
 pub const DEFAULT_TOKEN_ISSUER: &str = "chancery";
 pub const DEFAULT_TOKEN_AUDIENCE: &str = "chancery-api";
 pub const DEFAULT_EXTERNAL_ROLE_CLAIM: &str = "roles";
+pub const DEFAULT_SEED_FACTS: u64 = 10_000;
+pub const MAX_SEED_FACTS: u64 = 10_000_000;
 
 /// Chancery: a curated, sourced fact store for international relations, served over GraphQL.
 #[derive(Debug, Parser)]
@@ -71,6 +73,13 @@ pub enum Command {
         /// the current log extends it (that revision is still there, unchanged).
         #[arg(long, value_name = "SEQUENCE:HASH", value_parser = parse_head)]
         since_head: Option<HeadSpec>,
+    },
+    /// Write a synthetic dataset of N facts (with actors, sources, citations and history) into a
+    /// migrated database, after the demo; refused where a seed was already written.
+    Seed {
+        /// How many facts to write (1 to 10,000,000).
+        #[arg(long, value_name = "N", default_value_t = DEFAULT_SEED_FACTS, value_parser = parse_fact_count, allow_negative_numbers = true)]
+        facts: u64,
     },
     /// Manage accounts.
     #[command(subcommand)]
@@ -158,6 +167,15 @@ fn parse_head(text: &str) -> Result<HeadSpec, String> {
         return Err("the hash is not 64 hexadecimal digits".into());
     }
     Ok(HeadSpec { sequence, hash })
+}
+
+/// A number of facts to seed: 1 to `MAX_SEED_FACTS`.
+fn parse_fact_count(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<i64>() {
+        Ok(n) if (1..=MAX_SEED_FACTS as i64).contains(&n) => Ok(n as u64),
+        Ok(_) => Err(format!("the number of facts must be from 1 to {MAX_SEED_FACTS}")),
+        Err(_) => Err("the number of facts must be a whole number, e.g. 10000".into()),
+    }
 }
 
 fn parse_role(value: &str) -> Result<entity::enums::UserRole, String> {

@@ -9,5 +9,6 @@ pub mod domain;
 pub mod error_code;
 pub mod graphql;
 pub mod http;
+pub mod seed;
 pub mod telemetry;
 pub mod throttling;

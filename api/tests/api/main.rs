@@ -26,6 +26,7 @@ mod replica;
 mod response_cache;
 mod review_queue;
 mod schema;
+mod seed;
 mod sources;
 mod throttling;
 mod tokens;

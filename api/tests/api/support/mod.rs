@@ -339,18 +339,7 @@ impl TestApp {
     /// Runs `chancery verify-history` (with `extra` arguments) on this test's database:
     /// (success, stdout, stderr).
     pub async fn verify_history_cli(&self, extra: &[&str]) -> (bool, String, String) {
-        let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_chancery"))
-            .args(["--database-url", &self.database.url, "verify-history"])
-            .args(extra)
-            .env_remove("DATABASE_URL")
-            .output()
-            .await
-            .expect("the chancery binary runs");
-        (
-            output.status.success(),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
+        run_cli(&self.database.url, "verify-history", extra).await
     }
 
     /// The global id of the demo article's source.
@@ -425,4 +414,21 @@ pub fn visit_input(russia: &str, syria: &str, source: &str, summary: &str) -> Va
         "qualifiers": [{ "key": "location", "value": "Damascus" }],
         "citations": [{ "source": source, "quote": VISIT_QUOTE, "attribution": "DIRECT" }],
     })
+}
+
+/// Runs `chancery --database-url URL SUBCOMMAND ARGS…` (without the environment's DATABASE_URL):
+/// (success, stdout, stderr).
+pub async fn run_cli(url: &str, subcommand: &str, args: &[&str]) -> (bool, String, String) {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_chancery"))
+        .args(["--database-url", url, subcommand])
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .output()
+        .await
+        .expect("the chancery binary runs");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
