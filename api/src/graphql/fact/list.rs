@@ -10,7 +10,9 @@ use uuid::Uuid;
 
 use super::input::{FactFilterInput, FactOrderInput};
 use crate::domain::actor::query::{actors_by_ids, aliases_of};
-use crate::domain::fact::parts::{citations_with_sources, participants_with_actors, CitationsWithSources};
+use crate::domain::fact::parts::{
+    parts_of_facts, CitationsWithSources, FactParts, ParticipantsWithActors, PartsWanted,
+};
 use crate::domain::fact::query::{
     facts_by_ids, list_facts, qualifiers_of, FactFilter, FactOrder, FactsPage, ValidFactFilter, Visibility,
 };
@@ -124,9 +126,9 @@ fn selects(ctx: &Context<'_>, at: FactsAt, path: &[&str]) -> bool {
 }
 
 /// Reads every relation the query selects for the given facts at once and puts it in the
-/// request's loaders, so that the per-fact resolvers find it there: one statement per part
-/// (participants with their actors, citations with their sources and outlets), whatever the
-/// number of facts, and no DataLoader wait between the levels of the query.
+/// request's loaders, so that the per-fact resolvers find it there: one statement for the
+/// participants with their actors and the citations with their sources and outlets, whatever
+/// the number of facts, and no DataLoader wait between the levels of the query.
 pub async fn prefetch_fact_parts<'a>(
     ctx: &Context<'_>,
     at: FactsAt,
@@ -153,15 +155,18 @@ pub async fn prefetch_fact_parts<'a>(
     if selects(&["qualifiers"]) {
         loaders.qualifiers.feed_many(qualifiers_of(db, &ids).await?).await;
     }
+    let wanted = PartsWanted {
+        participants: selects(&["participants"]),
+        citations: selects(&["citations"]) || selects(&["outletCount"]),
+    };
+    let FactParts { participants, citations } = parts_of_facts(db, &ids, wanted).await?;
     let mut actors = Vec::new();
-    if selects(&["participants"]) {
-        let (participants, named) = participants_with_actors(db, &ids).await?;
+    if let Some(ParticipantsWithActors { participants, actors: named }) = participants {
         loaders.participants.feed_many(participants).await;
         actors.extend(named);
     }
     let mut more_actors = HashSet::new();
-    if selects(&["citations"]) || selects(&["outletCount"]) {
-        let CitationsWithSources { citations, sources, outlets } = citations_with_sources(db, &ids).await?;
+    if let Some(CitationsWithSources { citations, sources, outlets }) = citations {
         for citation in citations.values().flatten() {
             if selects(&["citations", "attributedTo"]) {
                 more_actors.extend(citation.attributed_to_id);
