@@ -4,13 +4,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::GraphQLResponse;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::HeaderMap;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use sea_orm::DatabaseConnection;
@@ -33,6 +32,7 @@ use response_cache::{cache_key, etag, not_modified, CachedAnswer, ResponseCache}
 pub mod api_keys;
 pub mod body;
 pub mod connections;
+pub mod graphiql;
 pub mod response_cache;
 
 /// What every handler shares.
@@ -66,6 +66,7 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
             "/graphql",
             get(graphql_get).post(graphql).route_layer(middleware::from_fn_with_state(state.clone(), admit)),
         )
+        .route("/graphiql/assets/{name}", get(graphiql::asset))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -314,44 +315,6 @@ async fn count_requests(State(state): State<AppState>, request: Request, next: N
     next.run(request).await
 }
 
-/// GraphiQL, the in-browser IDE.
-async fn graphiql() -> Response {
-    static PAGE: std::sync::OnceLock<(String, HeaderValue)> = std::sync::OnceLock::new();
-    let (page, policy) = PAGE.get_or_init(|| {
-        let page = GraphiQLSource::build().endpoint("/graphql").title("Chancery GraphiQL").finish();
-        let policy = graphiql_content_security_policy(&page);
-        (page, policy)
-    });
-    let mut response = Html(page.clone()).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_SECURITY_POLICY, policy.clone());
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    response
-}
-
-/// The GraphiQL page's Content-Security-Policy: its own inline scripts by their hashes, the
-/// pinned assets it loads, requests to this origin only, and no framing (clickjacking).
-fn graphiql_content_security_policy(page: &str) -> HeaderValue {
-    use base64::Engine as _;
-    use sha2::{Digest, Sha256};
-    let mut scripts = Vec::new();
-    let mut rest = page;
-    while let Some(start) = rest.find("<script>") {
-        let body = &rest[start + "<script>".len()..];
-        let Some(end) = body.find("</script>") else { break };
-        let digest = Sha256::digest(&body.as_bytes()[..end]);
-        scripts.push(format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(digest)));
-        rest = &body[end..];
-    }
-    let policy = format!(
-        "default-src 'none'; script-src {} https://unpkg.com; style-src 'unsafe-inline' https://unpkg.com; \
-         img-src 'self' data: https://graphql.org; font-src 'self' data: https://unpkg.com; connect-src 'self'; \
-         base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-        scripts.join(" ")
-    );
-    HeaderValue::from_str(&policy).expect("the policy is ASCII")
-}
-
 /// An error answered before GraphQL runs, in the GraphQL response shape.
 fn http_error(status: StatusCode, code: ErrorCode, message: &str) -> Response {
     json_error(status, error_body(code, message, &[]))
@@ -457,7 +420,7 @@ async fn graphql_get(
     let params: Vec<(String, String)> =
         uri.query().map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
     let param = |name: &str| params.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str());
-    let Some(query) = param("query") else { return graphiql().await };
+    let Some(query) = param("query") else { return graphiql::page().await };
     let post_only = |message: &str| {
         let mut response = http_error(StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed, message);
         response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));

@@ -16,6 +16,7 @@ mod disclosure;
 mod faults;
 mod filters;
 mod fuzz_findings;
+mod graphiql;
 mod history;
 mod hostile_queries;
 mod http_hardening;
