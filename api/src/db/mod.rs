@@ -1,5 +1,6 @@
 //! Connecting to the store. Postgres is the production backend; when no URL is configured an
 //! embedded SQLite file is used. Where the two differ, one function here hides the difference.
+pub mod rows;
 pub mod search;
 
 use std::sync::atomic::{AtomicU64, Ordering};

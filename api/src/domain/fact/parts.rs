@@ -4,8 +4,8 @@
 //! everything a reader sees of it costs its own statement and this one.
 //!
 //! Every row has the same columns: a `part` tag, the fact and position it sorts by, then each
-//! entity's columns under `{table}_{column}` (`p` participant, `a` actor, `c` citation,
-//! `s` source, `o` outlet); a branch fills its own entities' columns and leaves the other
+//! entity's columns (`p` participant, `a` actor, `c` citation, `s` source, `o` outlet; read by
+//! position, `db::rows`); a branch fills its own entities' columns and leaves the other
 //! branch's NULL.
 //!
 //! Sources come without their snapshot text (up to 500,000 characters each): a page shows a
@@ -15,9 +15,10 @@ use std::collections::HashMap;
 
 use entity::{actor, citation, fact_participant, source};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query, SelectStatement, UnionType};
-use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryResult};
+use sea_orm::{ConnectionTrait, IdenStatic};
 use uuid::Uuid;
 
+use crate::db::rows::{select_model, ModelAt, ModelColumns};
 use crate::domain::{group_by_parent, DomainResult};
 
 /// Which parts of the facts to read.
@@ -53,37 +54,6 @@ pub struct CitationsWithSources {
 const PARTICIPANT_ROW: i32 = 0;
 const CITATION_ROW: i32 = 1;
 
-/// How a branch selects an entity's columns.
-enum Columns<'a> {
-    /// From the table aliased like the entity's prefix, the named ones read as NULL text.
-    Read { omitted: &'a [&'a str] },
-    /// All NULL: the entity belongs to the other branch.
-    Null,
-}
-
-/// Selects every column of `E` as `{prefix}_{column}`, so that several entities read from one
-/// row do not clash.
-fn select_entity<E: EntityTrait>(query: &mut SelectStatement, prefix: &str, columns: Columns<'_>) {
-    for column in E::Column::iter() {
-        let name = column.as_str();
-        let alias = Alias::new(format!("{prefix}_{name}"));
-        match columns {
-            // Untyped: the other branch's column gives the type (Postgres resolves a UNION's
-            // unknown literals to it).
-            Columns::Null => query.expr_as(Expr::cust("NULL"), alias),
-            Columns::Read { omitted } if omitted.contains(&name) => {
-                query.expr_as(Expr::cust("CAST(NULL AS TEXT)"), alias)
-            }
-            Columns::Read { .. } => query.expr_as(Expr::col((Alias::new(prefix), Alias::new(name))), alias),
-        };
-    }
-}
-
-/// Reads the entity selected by `select_entity` under `prefix`.
-fn read_entity<M: FromQueryResult>(row: &QueryResult, prefix: &str) -> DomainResult<M> {
-    Ok(M::from_query_result(row, &format!("{prefix}_"))?)
-}
-
 /// The columns every branch starts with: its tag and the fact and position rows sort by.
 fn select_sort_key(query: &mut SelectStatement, tag: i32, table: &str) {
     query
@@ -92,19 +62,27 @@ fn select_sort_key(query: &mut SelectStatement, tag: i32, table: &str) {
         .expr_as(Expr::col((Alias::new(table), Alias::new("position"))), Alias::new("sort_position"));
 }
 
-/// The entities of both branches in row order; `own` says which ones this branch reads.
+/// Where each entity's columns start in a row: after the tag and the sort key.
+const P_AT: usize = 3;
+const A_AT: usize = P_AT + fact_participant::Model::COLUMNS.len();
+const C_AT: usize = A_AT + actor::Model::COLUMNS.len();
+const S_AT: usize = C_AT + citation::Model::COLUMNS.len();
+const O_AT: usize = S_AT + source::Model::COLUMNS.len();
+
+/// The entities of both branches in row order; `participant_branch` says which ones this branch
+/// reads.
 fn select_entities(query: &mut SelectStatement, participant_branch: bool) {
-    let own = |mine: bool| if mine { Columns::Read { omitted: &[] } } else { Columns::Null };
-    select_entity::<fact_participant::Entity>(query, "p", own(participant_branch));
-    select_entity::<actor::Entity>(query, "a", own(participant_branch));
-    select_entity::<citation::Entity>(query, "c", own(!participant_branch));
+    let own = |mine: bool, table| if mine { ModelColumns::From { table, omitted: &[] } } else { ModelColumns::Null };
+    select_model::<fact_participant::Model>(query, "p", own(participant_branch, "p"));
+    select_model::<actor::Model>(query, "a", own(participant_branch, "a"));
+    select_model::<citation::Model>(query, "c", own(!participant_branch, "c"));
     let source_columns = if participant_branch {
-        Columns::Null
+        ModelColumns::Null
     } else {
-        Columns::Read { omitted: &[source::Column::Snapshot.as_str()] }
+        ModelColumns::From { table: "s", omitted: &[source::Column::Snapshot.as_str()] }
     };
-    select_entity::<source::Entity>(query, "s", source_columns);
-    select_entity::<actor::Entity>(query, "o", own(!participant_branch));
+    select_model::<source::Model>(query, "s", source_columns);
+    select_model::<actor::Model>(query, "o", own(!participant_branch, "o"));
 }
 
 fn participants_branch(fact_ids: &[Uuid]) -> SelectStatement {
@@ -171,14 +149,14 @@ pub async fn parts_of_facts<C: ConnectionTrait>(
     let (mut participants, mut actors) = (Vec::new(), Vec::new());
     let (mut citations, mut sources, mut outlets) = (Vec::new(), Vec::new(), Vec::new());
     for row in &rows {
-        if row.try_get::<i32>("", "part")? == PARTICIPANT_ROW {
-            participants.push(read_entity::<fact_participant::Model>(row, "p")?);
-            actors.push(read_entity::<actor::Model>(row, "a")?);
+        if row.try_get_by_index::<i32>(0)? == PARTICIPANT_ROW {
+            participants.push(fact_participant::Model::model_at(row, P_AT)?);
+            actors.push(actor::Model::model_at(row, A_AT)?);
         } else {
-            citations.push(read_entity::<citation::Model>(row, "c")?);
-            sources.push(read_entity::<source::Model>(row, "s")?);
-            if row.try_get::<Option<Uuid>>("", "o_id")?.is_some() {
-                outlets.push(read_entity::<actor::Model>(row, "o")?);
+            citations.push(citation::Model::model_at(row, C_AT)?);
+            sources.push(source::Model::model_at(row, S_AT)?);
+            if row.try_get_by_index::<Option<Uuid>>(O_AT)?.is_some() {
+                outlets.push(actor::Model::model_at(row, O_AT)?);
             }
         }
     }

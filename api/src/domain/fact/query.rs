@@ -8,10 +8,11 @@ use entity::{citation, fact, fact_kind, fact_participant, fact_qualifier, source
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait, JoinType, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Value,
+    QueryOrder, QuerySelect, QueryTrait, Value,
 };
 use uuid::Uuid;
 
+use crate::db::rows::{select_model, ModelAt, ModelColumns};
 use crate::db::{search, skewed_ids};
 use crate::domain::countries::is_country_code;
 use crate::domain::group_by_parent;
@@ -407,17 +408,19 @@ pub async fn list_facts<C: ConnectionTrait>(
         }
     };
     let of_kind = fact::Entity::belongs_to(fact_kind::Entity).from(fact::Column::KindKey).to(fact_kind::Column::Key);
-    let rows = select.join(JoinType::InnerJoin, of_kind.into()).select_also(fact_kind::Entity).all(db).await?;
+    let mut query = select.select_only().join(JoinType::InnerJoin, of_kind.into()).into_query();
+    select_model::<fact::Model>(&mut query, "f", ModelColumns::From { table: "facts", omitted: &[] });
+    select_model::<fact_kind::Model>(&mut query, "k", ModelColumns::From { table: "fact_kinds", omitted: &[] });
+    let kind_at = fact::Model::COLUMNS.len();
     let mut kinds: HashMap<String, fact_kind::Model> = HashMap::new();
-    let facts = rows
-        .into_iter()
-        .map(|(fact, kind)| {
-            if let Some(kind) = kind {
-                kinds.entry(kind.key.clone()).or_insert(kind);
-            }
-            fact
-        })
-        .collect();
+    let mut facts = Vec::new();
+    for row in db.query_all(&query).await? {
+        let fact = fact::Model::model_at(&row, 0)?;
+        if !kinds.contains_key(&fact.kind_key) {
+            kinds.insert(fact.kind_key.clone(), fact_kind::Model::model_at(&row, kind_at)?);
+        }
+        facts.push(fact);
+    }
     Ok(FactsPage { page: finish_page(facts, page), kinds: kinds.into_values().collect() })
 }
 
