@@ -29,6 +29,7 @@ pub mod cost;
 pub mod error;
 pub mod fact;
 pub mod graph;
+pub mod guards;
 pub mod history;
 pub mod ids;
 pub mod kind;
@@ -116,10 +117,11 @@ pub fn build_schema_with(
     limits: QueryLimits,
     customize: impl FnOnce(ChancerySchemaBuilder) -> ChancerySchemaBuilder,
 ) -> ChancerySchema {
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .extension(limits::ComplexityAndDepth { max_complexity: limits.max_complexity, max_depth: limits.max_depth })
-        .extension(nul_guard::RefuseNul)
-        .extension(response_budget::ResponseBudget { limit_bytes: limits.max_response_bytes });
+    let mut builder =
+        Schema::build(Query::default(), Mutation::default(), EmptySubscription).extension(guards::RequestGuards {
+            limits: limits::ComplexityAndDepth { max_complexity: limits.max_complexity, max_depth: limits.max_depth },
+            max_response_bytes: limits.max_response_bytes,
+        });
     if !limits.introspection {
         builder = builder.disable_introspection();
     }

@@ -3,9 +3,6 @@
 //! compare text containing it (every statement it reaches fails: INTERNAL), and SQLite's
 //! `length()` stops at it, so a name that starts with it breaks the length CHECKs that the
 //! domain's character count passed. No text of this API has a use for it.
-use std::sync::Arc;
-
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{
     Directive, ExecutableDocument, FragmentDefinition, OperationDefinition, Selection, SelectionSet,
 };
@@ -16,36 +13,19 @@ use crate::domain::{DomainError, Violations};
 
 const MESSAGE: &str = "must not contain the NUL character (U+0000)";
 
-/// The schema extension; `build_schema_with` installs it.
-pub struct RefuseNul;
-
-impl ExtensionFactory for RefuseNul {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(RefuseNul)
+/// Refuses a parsed request that carries NUL in any string value (`guards::Guards` calls it
+/// once the document is parsed).
+pub fn refuse_nul(document: &ExecutableDocument, variables: &Variables) -> ServerResult<()> {
+    let mut found = Vec::new();
+    for (name, value) in variables.iter() {
+        value_paths(value, &format!("${name}"), &mut found);
     }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for RefuseNul {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        let mut found = Vec::new();
-        for (name, value) in variables.iter() {
-            value_paths(value, &format!("${name}"), &mut found);
-        }
-        document_paths(&document, &mut found);
-        if found.is_empty() {
-            return Ok(document);
-        }
-        found.dedup();
-        Err(refusal(&found))
+    document_paths(document, &mut found);
+    if found.is_empty() {
+        return Ok(());
     }
+    found.dedup();
+    Err(refusal(&found))
 }
 
 /// One BAD_USER_INPUT error naming every offending value, through the same mapping as the

@@ -5,35 +5,52 @@
 //! is resolved and the whole answer is replaced by one `RESPONSE_TOO_LARGE` error, so the
 //! partial data is released at once instead of being serialized.
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextResolve, ResolveInfo};
 use async_graphql::{Response, ServerError, ServerResult, Value};
 
-/// The schema extension; `build_schema_with` installs it with the configured limit.
-pub struct ResponseBudget {
-    pub limit_bytes: usize,
-}
-
-impl ExtensionFactory for ResponseBudget {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(RequestBudget { limit: self.limit_bytes, used: AtomicUsize::new(0) })
-    }
-}
-
-/// One request's budget (async-graphql creates the extension anew for every request).
-struct RequestBudget {
+/// One request's budget (`guards::Guards` holds one per request).
+pub struct RequestBudget {
     limit: usize,
     used: AtomicUsize,
 }
 
 impl RequestBudget {
+    pub fn new(limit: usize) -> Self {
+        RequestBudget { limit, used: AtomicUsize::new(0) }
+    }
+
     fn spent(&self) -> bool {
         self.used.load(Ordering::Relaxed) > self.limit
     }
 
     fn refusal(&self) -> ServerError {
         super::error::response_too_large(self.limit).into()
+    }
+
+    /// Before a field resolves: refused once the budget is spent.
+    pub fn before_field(&self) -> ServerResult<()> {
+        if self.spent() {
+            return Err(self.refusal());
+        }
+        Ok(())
+    }
+
+    /// Charges a field's resolved value.
+    pub fn charge(&self, value: &Value) -> ServerResult<()> {
+        let size = own_size(value);
+        if self.used.fetch_add(size, Ordering::Relaxed).saturating_add(size) > self.limit {
+            return Err(self.refusal());
+        }
+        Ok(())
+    }
+
+    /// The finished answer, or one `RESPONSE_TOO_LARGE` error in its place.
+    pub fn finish(&self, response: Response) -> Response {
+        if self.spent() {
+            drop(response);
+            return Response::from_errors(vec![self.refusal()]);
+        }
+        response
     }
 }
 
@@ -52,42 +69,6 @@ fn own_size(value: &Value) -> usize {
             .sum::<usize>()
             .saturating_add(OVERHEAD),
         _ => OVERHEAD,
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for RequestBudget {
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let response = next.run(ctx, operation_name).await;
-        if self.spent() {
-            drop(response);
-            return Response::from_errors(vec![self.refusal()]);
-        }
-        response
-    }
-
-    async fn resolve(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        info: ResolveInfo<'_>,
-        next: NextResolve<'_>,
-    ) -> ServerResult<Option<Value>> {
-        if self.spent() {
-            return Err(self.refusal());
-        }
-        let value = next.run(ctx, info).await?;
-        if let Some(value) = &value {
-            let size = own_size(value);
-            if self.used.fetch_add(size, Ordering::Relaxed).saturating_add(size) > self.limit {
-                return Err(self.refusal());
-            }
-        }
-        Ok(value)
     }
 }
 

@@ -1,0 +1,83 @@
+//! The request's guards as one async-graphql extension: the NUL refusal after parsing, the
+//! complexity and depth limits after validation, and the response budget around execution and
+//! every field. One extension, because async-graphql wraps every field's resolution in a boxed
+//! future per installed extension, whether or not it has a `resolve` hook: three extensions
+//! were three layers around each of the hundreds of fields of a page.
+use std::sync::Arc;
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextResolve, NextValidation,
+    ResolveInfo,
+};
+use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Value, Variables};
+
+use super::limits::ComplexityAndDepth;
+use super::nul_guard::refuse_nul;
+use super::response_budget::RequestBudget;
+
+/// The schema extension; `build_schema_with` installs it with the configured limits.
+pub struct RequestGuards {
+    pub limits: ComplexityAndDepth,
+    pub max_response_bytes: usize,
+}
+
+impl ExtensionFactory for RequestGuards {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(Guards { limits: self.limits, budget: RequestBudget::new(self.max_response_bytes) })
+    }
+}
+
+/// One request's guards (async-graphql creates the extension anew for every request).
+struct Guards {
+    limits: ComplexityAndDepth,
+    budget: RequestBudget,
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for Guards {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        refuse_nul(&document, variables)?;
+        Ok(document)
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let measured = next.run(ctx).await?;
+        self.limits.check(&measured).map_err(|refusal| vec![refusal])?;
+        Ok(measured)
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        self.budget.finish(next.run(ctx, operation_name).await)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<Value>> {
+        self.budget.before_field()?;
+        let value = next.run(ctx, info).await?;
+        if let Some(value) = &value {
+            self.budget.charge(value)?;
+        }
+        Ok(value)
+    }
+}
