@@ -32,7 +32,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = db::connect(&cli.database, &StatementCounter::default()).await?;
             match direction {
                 MigrateDirection::Up => migration::Migrator::up(&db, None).await?,
-                MigrateDirection::Down => migration::Migrator::down(&db, None).await?,
+                MigrateDirection::Down => {
+                    // Rolling back every migration drops every table; on a database with records
+                    // it would also fail half-way (the seeded vocabulary is still referenced), so
+                    // it is refused before it starts, saying what is there and what to do.
+                    let held = db::records_held(&db).await?;
+                    if !held.is_empty() {
+                        let held = held.iter().map(|(table, n)| format!("{n} {table}")).collect::<Vec<_>>().join(", ");
+                        bail!(
+                            "migrate down rolls back every migration and drops every table, and this database holds \
+                             records ({held}); it runs only on a database without them. To start over, drop the \
+                             database instead (Postgres: dropdb; SQLite: delete the file with its -wal and -shm \
+                             files) and run `chancery migrate up`."
+                        )
+                    }
+                    migration::Migrator::down(&db, None).await?
+                }
             }
             println!("migrations: {direction:?} done");
             Ok(())

@@ -196,34 +196,49 @@ pub enum MigrateDirection {
     Down,
 }
 
-/// Where the store is and how the pool behaves.
+/// Where the store is and how the pool behaves. Its flags, like the log flags, are global: they
+/// may come before or after the subcommand (`chancery serve --database-url …`); their ids are
+/// prefixed so that they cannot clash with a subcommand's own (`serve --max-connections`).
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseConfig {
     /// Database URL: `postgres://…` for production, `sqlite://file.db` for the embedded store.
-    #[arg(long = "database-url", env = "DATABASE_URL", default_value = "sqlite://chancery.db")]
+    #[arg(
+        id = "database_url",
+        value_name = "URL",
+        global = true,
+        long = "database-url",
+        env = "DATABASE_URL",
+        default_value = "sqlite://chancery.db"
+    )]
     pub url: String,
     /// A Postgres streaming replica of that database: anonymous queries read from it; writes,
     /// and every signed-in caller's reads, go to the primary (so a caller always reads its own
     /// writes).
-    #[arg(long = "database-read-url", env = "DATABASE_READ_URL")]
+    #[arg(
+        id = "database_read_url",
+        value_name = "URL",
+        global = true,
+        long = "database-read-url",
+        env = "DATABASE_READ_URL"
+    )]
     pub read_url: Option<String>,
     /// Largest number of pooled connections.
-    #[arg(long = "db-max-connections", env = "CHANCERY_DB_MAX_CONNECTIONS", default_value_t = DEFAULT_DB_MAX_CONNECTIONS)]
+    #[arg(id = "database_max_connections", value_name = "N", global = true, long = "db-max-connections", env = "CHANCERY_DB_MAX_CONNECTIONS", default_value_t = DEFAULT_DB_MAX_CONNECTIONS)]
     pub max_connections: u32,
     /// Connections kept open when idle.
-    #[arg(long = "db-min-connections", env = "CHANCERY_DB_MIN_CONNECTIONS", default_value_t = DEFAULT_DB_MIN_CONNECTIONS)]
+    #[arg(id = "database_min_connections", value_name = "N", global = true, long = "db-min-connections", env = "CHANCERY_DB_MIN_CONNECTIONS", default_value_t = DEFAULT_DB_MIN_CONNECTIONS)]
     pub min_connections: u32,
     /// Seconds to wait for a pooled connection before failing the request.
-    #[arg(long = "db-acquire-timeout-secs", env = "CHANCERY_DB_ACQUIRE_TIMEOUT_SECS", default_value_t = DEFAULT_DB_ACQUIRE_TIMEOUT_SECS)]
+    #[arg(id = "database_acquire_timeout_secs", value_name = "SECS", global = true, long = "db-acquire-timeout-secs", env = "CHANCERY_DB_ACQUIRE_TIMEOUT_SECS", default_value_t = DEFAULT_DB_ACQUIRE_TIMEOUT_SECS)]
     pub acquire_timeout_secs: u64,
     /// Seconds an idle connection is kept.
-    #[arg(long = "db-idle-timeout-secs", env = "CHANCERY_DB_IDLE_TIMEOUT_SECS", default_value_t = DEFAULT_DB_IDLE_TIMEOUT_SECS)]
+    #[arg(id = "database_idle_timeout_secs", value_name = "SECS", global = true, long = "db-idle-timeout-secs", env = "CHANCERY_DB_IDLE_TIMEOUT_SECS", default_value_t = DEFAULT_DB_IDLE_TIMEOUT_SECS)]
     pub idle_timeout_secs: u64,
     /// Seconds after which a connection is replaced.
-    #[arg(long = "db-max-lifetime-secs", env = "CHANCERY_DB_MAX_LIFETIME_SECS", default_value_t = DEFAULT_DB_MAX_LIFETIME_SECS)]
+    #[arg(id = "database_max_lifetime_secs", value_name = "SECS", global = true, long = "db-max-lifetime-secs", env = "CHANCERY_DB_MAX_LIFETIME_SECS", default_value_t = DEFAULT_DB_MAX_LIFETIME_SECS)]
     pub max_lifetime_secs: u64,
     /// Postgres `statement_timeout` in milliseconds (0 disables it).
-    #[arg(long = "db-statement-timeout-ms", env = "CHANCERY_DB_STATEMENT_TIMEOUT_MS", default_value_t = DEFAULT_DB_STATEMENT_TIMEOUT_MS)]
+    #[arg(id = "database_statement_timeout_ms", value_name = "MS", global = true, long = "db-statement-timeout-ms", env = "CHANCERY_DB_STATEMENT_TIMEOUT_MS", default_value_t = DEFAULT_DB_STATEMENT_TIMEOUT_MS)]
     pub statement_timeout_ms: u64,
 }
 
@@ -254,10 +269,17 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Args)]
 pub struct LogConfig {
     /// Log filter, e.g. `info` or `chancery=debug,tower_http=info`.
-    #[arg(long = "log-level", env = "CHANCERY_LOG", default_value = "info")]
+    #[arg(
+        id = "log_level",
+        value_name = "FILTER",
+        global = true,
+        long = "log-level",
+        env = "CHANCERY_LOG",
+        default_value = "info"
+    )]
     pub level: String,
     /// Log line format.
-    #[arg(long = "log-format", env = "CHANCERY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    #[arg(id = "log_format", value_name = "FORMAT", global = true, long = "log-format", env = "CHANCERY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub format: LogFormat,
 }
 
@@ -625,6 +647,19 @@ impl Default for ServeConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn database_and_log_flags_are_accepted_before_and_after_the_subcommand() {
+        for args in [
+            vec!["chancery", "--database-url", "sqlite://x.db", "--log-level", "warn", "serve"],
+            vec!["chancery", "serve", "--database-url", "sqlite://x.db", "--log-level", "warn"],
+            vec!["chancery", "migrate", "up", "--database-url", "sqlite://x.db", "--log-level", "warn"],
+        ] {
+            let cli = Cli::try_parse_from(&args).unwrap_or_else(|error| panic!("{args:?}: {error}"));
+            assert_eq!(cli.database.url, "sqlite://x.db", "{args:?}");
+            assert_eq!(cli.log.level, "warn", "{args:?}");
+        }
+    }
 
     #[test]
     fn origins_are_parsed_once_and_a_bad_one_is_refused_at_startup() {

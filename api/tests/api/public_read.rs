@@ -434,6 +434,24 @@ async fn migrations_roll_back_completely_and_apply_again(backend: Backend) {
     db.close().await.unwrap();
 }
 
+/// `chancery migrate down` on a database with records is refused before it starts, naming what
+/// is there and what to do, and leaves everything in place.
+async fn migrate_down_on_a_database_with_records_is_refused_and_changes_nothing(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    let facts = app.row_count("facts").await;
+    let (ok, _, stderr) = crate::support::run_cli(&app.database.url, "migrate", &["down"]).await;
+    assert!(!ok, "{stderr}");
+    assert!(
+        stderr.contains("migrate down rolls back every migration") && stderr.contains(&format!("{facts} facts")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("dropdb"), "says what to do: {stderr}");
+    assert_eq!(stderr.matches("drops every table").count(), 1, "said once: {stderr}");
+    assert_eq!(app.row_count("facts").await, facts);
+    let applied = migration::Migrator::get_applied_migrations(&app.db).await.unwrap();
+    assert_eq!(applied.len(), migration::Migrator::migrations().len(), "nothing was rolled back");
+}
+
 async fn health_readiness_graphiql_and_request_ids(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
@@ -565,5 +583,6 @@ backend_tests!(
     loading_the_demo_twice_creates_nothing_twice,
     demo_history_is_an_intact_hash_chain,
     migrations_roll_back_completely_and_apply_again,
+    migrate_down_on_a_database_with_records_is_refused_and_changes_nothing,
     health_readiness_graphiql_and_request_ids,
 );

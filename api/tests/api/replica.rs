@@ -34,6 +34,7 @@ async fn eventually(app: &TestApp, query: &str, done: impl Fn(&Value) -> bool) -
 }
 
 #[tokio::test]
+#[cfg_attr(not(postgres_tests), ignore = "TEST_DATABASE_URL was not set when the tests were built")]
 async fn anonymous_reads_come_from_the_replica_and_editors_read_their_own_writes() {
     let Some(primary) = PrivatePostgres::start().await else { return };
     let replica = primary.start_replica().await;

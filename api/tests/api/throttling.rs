@@ -2,7 +2,6 @@
 //! counts the verified principal (else the client address), failed logins lock a pair or an
 //! address but not the account's owner elsewhere, forwarding headers are believed from trusted
 //! proxies only, and several server processes share their counts.
-use crate::support;
 
 use std::net::IpAddr;
 
@@ -323,20 +322,14 @@ mod shared {
     use super::*;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[cfg_attr(not(postgres_tests), ignore = "TEST_DATABASE_URL was not set when the tests were built")]
     async fn login_limits_hold_across_two_processes_on_one_postgres() {
-        if support::postgres_url().is_none() {
-            eprintln!("TEST_DATABASE_URL is not set: skipping the Postgres run");
-            return;
-        }
         login_limits_hold_across_processes(Backend::Postgres, false).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[cfg_attr(not(postgres_tests), ignore = "TEST_DATABASE_URL was not set when the tests were built")]
     async fn the_request_rate_limit_holds_across_two_processes_on_one_postgres() {
-        if support::postgres_url().is_none() {
-            eprintln!("TEST_DATABASE_URL is not set: skipping the Postgres run");
-            return;
-        }
         the_request_rate_limit_holds_across_processes(Backend::Postgres, false).await;
     }
 
