@@ -25,3 +25,9 @@ bash scripts/schema-checks.sh
 # Outside fuzzing of the GraphQL API with schemathesis, bounded (50 examples per operation and
 # phase; see README "Fuzzing with schemathesis"). Needs python3 and PyPI only.
 SCHEMATHESIS_MAX_EXAMPLES=50 bash scripts/schemathesis.sh
+
+# The GraphQL-over-HTTP reference audit (graphql-http's auditServer, pinned by
+# scripts/graphql-http-audit/package-lock.json) against the debug binary on a temporary SQLite
+# file with the demo data: any MUST failure or SHOULD warning fails; notices are printed.
+echo "--> GraphQL over HTTP audit"
+bash scripts/graphql-http-audit.sh

@@ -28,6 +28,18 @@ impl ExtensionFactory for RequestGuards {
     }
 }
 
+/// Put in a request's data by the HTTP layer to learn whether execution began: when it did not,
+/// the request's errors are request errors (the document did not parse or validate, or its
+/// variables did not coerce), which GraphQL over HTTP answers differently from field errors.
+#[derive(Clone, Default)]
+pub struct ExecutionStarted(Arc<std::sync::atomic::AtomicBool>);
+
+impl ExecutionStarted {
+    pub fn get(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
 /// One request's guards (async-graphql creates the extension anew for every request).
 struct Guards {
     limits: ComplexityAndDepth,
@@ -64,6 +76,9 @@ impl Extension for Guards {
         operation_name: Option<&str>,
         next: NextExecute<'_>,
     ) -> Response {
+        if let Some(started) = ctx.data_opt::<ExecutionStarted>() {
+            started.0.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
         self.budget.finish(next.run(ctx, operation_name).await)
     }
 

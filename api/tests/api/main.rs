@@ -17,6 +17,7 @@ mod faults;
 mod filters;
 mod fuzz_findings;
 mod graphiql;
+mod graphql_over_http;
 mod history;
 mod hostile_queries;
 mod http_hardening;
