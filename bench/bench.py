@@ -399,14 +399,18 @@ def sqlite_value(text, match_argument):
 
 def sqlite_statements(sqlite_sql, postgres_statements):
     """Values for each SQLite statement, taken from the same statement of the Postgres capture: its
-    bound values and the ids it writes inline, in the order they appear. None when they cannot
+    bound values and the ids and search terms it writes inline, in the order they appear. None when they cannot
     be matched (then the SQLite replay is not run)."""
     if postgres_statements is None or len(sqlite_sql) != len(postgres_statements):
         return None
     result = []
     for sql, (pg_sql, params) in zip(sqlite_sql, postgres_statements):
-        values = [params.get(int(m.group(1))) if m.group(1) else m.group(2)
-                  for m in re.finditer(r"\$(\d+)|'([0-9a-f-]{36})'::uuid", pg_sql)]
+        # Bound values, ids written inline, and search terms written inline (db::search).
+        values = [params.get(int(m.group(1))) if m.group(1)
+                  else m.group(2) if m.group(2)
+                  else m.group(3).replace("''", "'")
+                  for m in re.finditer(r"\$(\d+)|'([0-9a-f-]{36})'::uuid|to_tsquery\('english', '((?:[^']|'')*)'\)",
+                                       pg_sql)]
         pieces = sql.split("?")
         if len(values) != len(pieces) - 1:
             return None
