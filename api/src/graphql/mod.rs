@@ -117,11 +117,14 @@ pub fn build_schema_with(
     limits: QueryLimits,
     customize: impl FnOnce(ChancerySchemaBuilder) -> ChancerySchemaBuilder,
 ) -> ChancerySchema {
-    let mut builder =
-        Schema::build(Query::default(), Mutation::default(), EmptySubscription).extension(guards::RequestGuards {
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .extension(guards::RequestGuards {
             limits: limits::ComplexityAndDepth { max_complexity: limits.max_complexity, max_depth: limits.max_depth },
             max_response_bytes: limits.max_response_bytes,
-        });
+        })
+        // The library's descriptions of these scalars speak of Rust types and format strings.
+        .override_output_type_description::<chrono::DateTime<chrono::Utc>>(DATE_TIME_DESCRIPTION)
+        .override_output_type_description::<chrono::NaiveDate>(DATE_DESCRIPTION);
     if !limits.introspection {
         builder = builder.disable_introspection();
     }
@@ -134,7 +137,19 @@ pub fn build_schema_with(
     customize(builder).finish()
 }
 
-/// The SDL of the schema, as committed in `schema.graphql`.
+/// What clients read about the `DateTime` scalar (async-graphql adds its
+/// `@specifiedBy(url: "https://datatracker.ietf.org/doc/html/rfc3339")`).
+const DATE_TIME_DESCRIPTION: &str = "An instant, as an RFC 3339 date and time with a time zone offset, e.g. \
+`2025-02-12T14:30:00+00:00`. Chancery answers in UTC (`+00:00`, with fractions of a second when it has \
+them); any offset is accepted as input.";
+
+/// What clients read about the `NaiveDate` scalar.
+const DATE_DESCRIPTION: &str = "A calendar date without a time or a time zone, as ISO 8601's extended \
+calendar date `YYYY-MM-DD`, e.g. `2025-02-12`.";
+
+/// The SDL of the schema, as committed in `schema.graphql`, with `@specifiedBy` on the scalars
+/// that have a specification.
 pub fn sdl() -> String {
-    build_schema(None, QueryLimits::default()).sdl()
+    build_schema(None, QueryLimits::default())
+        .sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
 }

@@ -61,6 +61,29 @@ async fn every_type_field_argument_and_enum_value_has_a_description() {
     assert!(missing.is_empty(), "undescribed schema elements: {missing:#?}");
 }
 
+/// Scalars are described for clients, not in terms of the Rust types behind them, and say
+/// which specification their text follows where one exists.
+#[tokio::test]
+async fn scalars_are_described_for_clients_with_their_specification() {
+    let schema = chancery::graphql::build_schema(None, Default::default());
+    let response = schema.execute("{ __schema { types { name kind description specifiedByURL } } }").await;
+    assert!(response.errors.is_empty(), "{:?}", response.errors);
+    let data = response.data.into_json().unwrap();
+    let scalar =
+        |name: &str| data["__schema"]["types"].as_array().unwrap().iter().find(|t| t["name"] == name).cloned().unwrap();
+    let date_time = scalar("DateTime");
+    assert_eq!(date_time["specifiedByURL"], "https://datatracker.ietf.org/doc/html/rfc3339");
+    let date = scalar("NaiveDate");
+    for ty in [&date_time, &date] {
+        let description = ty["description"].as_str().unwrap();
+        for rust in ["Implement", "DateTime<", "%Y", "Utc>"] {
+            assert!(!description.contains(rust), "{}: {description}", ty["name"]);
+        }
+    }
+    assert!(date["description"].as_str().unwrap().contains("YYYY-MM-DD"));
+    assert!(date_time["description"].as_str().unwrap().contains("RFC 3339"));
+}
+
 /// The schema's type named by an introspected type reference, unwrapping NON_NULL and LIST.
 fn named(reference: &serde_json::Value) -> (bool, String) {
     let non_null = reference["kind"] == "NON_NULL";
