@@ -9,6 +9,8 @@ use axum::extract::Path;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 
+use super::response_cache::not_modified;
+
 /// The page, with [`NONCE_PLACEHOLDER`] where each answer's nonce goes.
 const PAGE_TEMPLATE: &str = include_str!("../../assets/graphiql/index.html");
 const NONCE_PLACEHOLDER: &str = "__CSP_NONCE__";
@@ -72,28 +74,29 @@ pub async fn asset(Path(name): Path<String>, request_headers: HeaderMap) -> Resp
     };
     let asset = &ASSETS[index];
     let etag = etag_of(index);
-    let fresh = request_headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|tags| tags.split(',').any(|tag| tag.trim() == etag || tag.trim() == "*"));
+    let fresh = not_modified(&request_headers, etag);
     let mut response = if fresh { StatusCode::NOT_MODIFIED.into_response() } else { asset.body.into_response() };
     let headers = response.headers_mut();
     if !fresh {
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
     }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
-    if let Ok(value) = HeaderValue::from_str(etag) {
-        headers.insert(header::ETAG, value);
-    }
+    headers.insert(header::ETAG, etag.clone());
     response
 }
 
 /// The strong ETag of `ASSETS[index]`: a prefix of its SHA-256, computed once.
-fn etag_of(index: usize) -> &'static str {
-    static ETAGS: OnceLock<Vec<String>> = OnceLock::new();
+fn etag_of(index: usize) -> &'static HeaderValue {
+    static ETAGS: OnceLock<Vec<HeaderValue>> = OnceLock::new();
     let etags = ETAGS.get_or_init(|| {
         use sha2::{Digest, Sha256};
-        ASSETS.iter().map(|asset| format!("\"{}\"", &hex::encode(Sha256::digest(asset.body))[..32])).collect()
+        ASSETS
+            .iter()
+            .map(|asset| {
+                let tag = format!("\"{}\"", &hex::encode(Sha256::digest(asset.body))[..32]);
+                HeaderValue::from_str(&tag).expect("a hex digest in quotes is ASCII")
+            })
+            .collect()
     });
     &etags[index]
 }
