@@ -8,7 +8,7 @@ use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
 use crate::auth::tokens::{ExternalProvider, TokenService};
-use crate::config::{AuthConfig, DatabaseConfig, ServeConfig, MIN_SECRET_BYTES};
+use crate::config::{AuthConfig, DatabaseConfig, JwtSecret, ServeConfig, MIN_SECRET_BYTES};
 use crate::db::{self, StatementCounter};
 use crate::demo::{load_demo, DemoReport};
 use crate::graphql::{build_schema_with, ChancerySchemaBuilder, QueryLimits, SchemaServices};
@@ -46,9 +46,12 @@ pub async fn build_with(
             "--database-read-url names a Postgres replica of a Postgres --database-url"
         );
     }
+    // Every setting is checked before the database is touched: a refused start leaves no
+    // migrated tables, no demo data and no half-made file behind it.
+    let tokens = token_service(&serve.auth, &database.url)?;
     let connections = ConnectionLimits::new(serve, database.max_connections);
     let statements = StatementCounter::default();
-    let db = db::connect(database, &statements).await.context("connecting to the database")?;
+    let db = db::connect(database, &statements).await?;
     let replica_statements = StatementCounter::default();
     let read_db = match &database.read_url {
         Some(url) => {
@@ -72,7 +75,6 @@ pub async fn build_with(
         max_response_bytes: serve.max_response_bytes,
         ..QueryLimits::default()
     };
-    let tokens = token_service(&serve.auth, &database.url)?;
     let throttle_store = Arc::new(
         crate::throttling::ThrottleStore::connect(serve.throttle.redis_url.as_deref(), database)
             .await
@@ -118,8 +120,21 @@ fn token_secret(auth: &AuthConfig, database_url: &str) -> anyhow::Result<Vec<u8>
     if let Some(secret) = &auth.jwt_secret {
         return Ok(secret.as_bytes().to_vec());
     }
+    if let Some(path) = &auth.jwt_secret_file {
+        let contents = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the token secret from {} (--jwt-secret-file)", path.display()))?;
+        let secret: JwtSecret = contents
+            .trim_end_matches(['\r', '\n'])
+            .parse()
+            .map_err(|reason: String| anyhow::anyhow!("{} (--jwt-secret-file): {reason}", path.display()))?;
+        return Ok(secret.as_bytes().to_vec());
+    }
     let Some(db_file) = crate::db::sqlite_file(database_url) else {
-        anyhow::bail!("CHANCERY_JWT_SECRET (--jwt-secret) is required when the database is not the embedded default");
+        anyhow::bail!(
+            "a token secret is required when the database is not the embedded default: set CHANCERY_JWT_SECRET \
+             (--jwt-secret) to at least {MIN_SECRET_BYTES} random bytes, e.g. CHANCERY_JWT_SECRET=$(openssl rand -hex 32), \
+             or CHANCERY_JWT_SECRET_FILE (--jwt-secret-file) to a file holding one"
+        );
     };
     let path = std::path::PathBuf::from(format!("{}.jwt-secret", db_file.display()));
     if let Ok(existing) = std::fs::read_to_string(&path) {
@@ -139,7 +154,7 @@ fn token_secret(auth: &AuthConfig, database_url: &str) -> anyhow::Result<Vec<u8>
     options
         .open(&path)
         .and_then(|mut file| file.write_all(secret.as_bytes()))
-        .with_context(|| format!("writing {}", path.display()))?;
+        .map_err(|error| crate::db::connect_error::sqlite_file_failure("the token secret file", &path, &error))?;
     tracing::info!(path = %path.display(), "generated a token secret for the embedded store");
     Ok(secret.into_bytes())
 }
@@ -147,7 +162,9 @@ fn token_secret(auth: &AuthConfig, database_url: &str) -> anyhow::Result<Vec<u8>
 fn token_service(auth: &AuthConfig, database_url: &str) -> anyhow::Result<TokenService> {
     let external = match &auth.external_jwks_file {
         Some(path) => {
-            let jwks = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            let jwks = std::fs::read_to_string(path).with_context(|| {
+                format!("reading the external provider's JWK set {} (--external-jwks-file)", path.display())
+            })?;
             anyhow::ensure!(!auth.external_issuer.is_empty(), "an external provider needs --external-issuer");
             Some(ExternalProvider::from_jwks(
                 &jwks,

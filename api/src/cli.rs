@@ -114,6 +114,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// An error as one line for a person: each cause once. Drivers' errors often print their source
+/// inside their own message, and anyhow's `{:#}` would then say everything twice.
+pub fn error_report(error: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if !parts.last().is_some_and(|last| last.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ")
+}
+
 /// The global id the API shows for an account.
 fn user_global_id(account: &user::Model) -> String {
     crate::graphql::ids::global(UserId(account.id)).to_string()
@@ -127,7 +140,7 @@ async fn account_by_email(db: &sea_orm::DatabaseConnection, email: &str) -> anyh
 }
 
 async fn connect(config: &DatabaseConfig) -> anyhow::Result<sea_orm::DatabaseConnection> {
-    let db = db::connect(config, &StatementCounter::default()).await.context("connecting to the database")?;
+    let db = db::connect(config, &StatementCounter::default()).await?;
     db::migrate(&db).await.context("applying migrations")?;
     Ok(db)
 }

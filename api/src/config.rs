@@ -530,6 +530,10 @@ pub struct AuthConfig {
     /// embedded default one is generated and kept beside the database file.
     #[arg(long = "jwt-secret", env = "CHANCERY_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<JwtSecret>,
+    /// A file holding the token secret (a trailing newline is ignored), for secrets mounted by
+    /// an orchestrator (Docker or Kubernetes secrets) rather than passed in the environment.
+    #[arg(long = "jwt-secret-file", env = "CHANCERY_JWT_SECRET_FILE", conflicts_with = "jwt_secret")]
+    pub jwt_secret_file: Option<std::path::PathBuf>,
     /// Lifetime of an access token, in seconds.
     #[arg(long = "token-ttl-secs", env = "CHANCERY_TOKEN_TTL_SECS", default_value_t = DEFAULT_TOKEN_TTL_SECS)]
     pub token_ttl_secs: i64,

@@ -12,7 +12,7 @@ async fn main() -> std::process::ExitCode {
     match chancery::cli::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", chancery::cli::error_report(&error));
             std::process::ExitCode::FAILURE
         }
     }

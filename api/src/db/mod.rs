@@ -1,5 +1,6 @@
 //! Connecting to the store. Postgres is the production backend; when no URL is configured an
 //! embedded SQLite file is used. Where the two differ, one function here hides the difference.
+pub mod connect_error;
 pub mod rows;
 pub mod search;
 
@@ -14,6 +15,7 @@ use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DbErr};
 
 use crate::config::DatabaseConfig;
+pub use connect_error::ConnectError;
 
 /// Counts the SQL statements the application executes; exported as a metric and used by the
 /// tests that prove a page of facts costs a fixed number of statements.
@@ -70,10 +72,13 @@ fn create_private_sqlite_file(path: &std::path::Path) -> std::io::Result<()> {
 }
 
 /// Opens the pool described by `config`, with the durability settings each backend needs.
-pub async fn connect(config: &DatabaseConfig, counter: &StatementCounter) -> Result<DatabaseConnection, DbErr> {
+pub async fn connect(config: &DatabaseConfig, counter: &StatementCounter) -> Result<DatabaseConnection, ConnectError> {
+    if !["postgres:", "postgresql:", "sqlite:"].iter().any(|scheme| config.url.starts_with(scheme)) {
+        return Err(connect_error::unsupported_scheme(&config.url));
+    }
     if let Some(path) = sqlite_file(&config.url).filter(|_| !config.url.contains("mode=ro")) {
         create_private_sqlite_file(&path)
-            .map_err(|error| DbErr::Custom(format!("creating the database file {}: {error}", path.display())))?;
+            .map_err(|error| connect_error::sqlite_file_failure("the database file", &path, &error))?;
     }
     let mut options = ConnectOptions::new(config.url.clone());
     options
@@ -98,7 +103,11 @@ pub async fn connect(config: &DatabaseConfig, counter: &StatementCounter) -> Res
     if config.statement_timeout_ms > 0 && config.url.starts_with("postgres") {
         options.statement_timeout(Duration::from_millis(config.statement_timeout_ms));
     }
-    let mut db = Database::connect(options).await?;
+    let acquire_timeout = Duration::from_secs(config.acquire_timeout_secs);
+    let mut db = match Database::connect(options).await {
+        Ok(db) => db,
+        Err(error) => return Err(connect_error::explain(&config.url, error, acquire_timeout).await),
+    };
     let counter = counter.clone();
     db.set_metric_callback(move |info| {
         counter.increment();

@@ -30,6 +30,7 @@ mod review_queue;
 mod schema;
 mod seed;
 mod sources;
+mod startup;
 mod throttling;
 mod tokens;
 mod vocabulary;

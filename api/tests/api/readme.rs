@@ -111,3 +111,84 @@ backend_tests!(
     readme_walkthrough_works_end_to_end,
     readme_corroboration_adds_a_second_outlet_to_the_same_fact
 );
+
+/// The README's "Running on Postgres" block: its SQL run as a superuser, its exports, its server
+/// command. Role and database get names of this test's own (a developer's own `chancery`
+/// database is never touched); everything else is as written.
+#[tokio::test]
+#[cfg_attr(not(postgres_tests), ignore = "TEST_DATABASE_URL was not set when the tests were built")]
+async fn readme_postgres_path_works_as_written() {
+    use sea_orm::{ConnectionTrait, Database};
+    let section = README.split("## Running on Postgres").nth(1).expect("README has a Postgres section");
+    let block = section.split("```sh\n").nth(1).unwrap().split("```").next().unwrap();
+    let sql = block.split("<<'SQL'\n").nth(1).expect("the SQL is a here-document").split("\nSQL\n").next().unwrap();
+    let exports: Vec<(&str, &str)> = block
+        .lines()
+        .filter_map(|line| line.strip_prefix("export "))
+        .map(|line| line.split_once('=').unwrap())
+        .collect();
+    let command = block.lines().last().unwrap();
+    assert!(block.starts_with("sudo -u postgres psql -v ON_ERROR_STOP=1 <<'SQL'"), "{block}");
+    assert_eq!(exports.iter().map(|(name, _)| *name).collect::<Vec<_>>(), ["DATABASE_URL", "CHANCERY_JWT_SECRET"]);
+    assert_eq!(exports[1].1, "$(openssl rand -hex 32)");
+    let serve_args = command.strip_prefix("cargo run --release -- ").expect("the server is started by cargo run");
+
+    let admin_url = support::postgres_url().unwrap();
+    let name = format!("chancery_tr_{}_readme", std::process::id());
+    let admin = Database::connect(&admin_url).await.unwrap();
+    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.unwrap();
+    admin.execute_unprepared(&format!("DROP ROLE IF EXISTS {name}")).await.unwrap();
+    for statement in sql.split(';').map(str::trim).filter(|statement| !statement.is_empty()) {
+        let statement = statement.replace("chancery", &name);
+        admin.execute_unprepared(&statement).await.unwrap_or_else(|error| panic!("{statement}: {error}"));
+    }
+
+    // The URL as written, with this test's names and the test server's host and port.
+    let written = url::Url::parse(exports[0].1).unwrap();
+    let server = url::Url::parse(&admin_url).unwrap();
+    let mut database_url = written.clone();
+    database_url.set_username(&name).unwrap();
+    database_url.set_path(&format!("/{name}"));
+    database_url.set_host(server.host_str()).unwrap();
+    database_url.set_port(server.port()).unwrap();
+    assert_eq!((written.username(), written.path()), ("chancery", "/chancery"));
+    use password_hash::rand_core::{OsRng, RngCore};
+    let mut secret = [0u8; 32];
+    OsRng.fill_bytes(&mut secret);
+
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chancery"))
+        .args(serve_args.split_whitespace())
+        .env("DATABASE_URL", database_url.as_str())
+        .env("CHANCERY_JWT_SECRET", hex::encode(secret))
+        .env("CHANCERY_BIND", "127.0.0.1:0")
+        .env("CHANCERY_LOG", "warn")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::BufRead;
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let graphql = loop {
+        let line = lines.next().expect("the server says where GraphiQL is").unwrap();
+        if let Some(rest) = line.split("serving GraphiQL at ").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    std::thread::spawn(move || lines.for_each(drop));
+    let client = reqwest::Client::new();
+    let post = |query: &'static str| {
+        let request = client.post(&graphql).json(&json!({ "query": query }));
+        async move { request.send().await.unwrap().json::<serde_json::Value>().await.unwrap() }
+    };
+    let facts = post("{ facts { totalCount } }").await;
+    let login = post(
+        r#"mutation { login(input: {email: "editor@demo.chancery", password: "demo-editor-password"}) { token } }"#,
+    )
+    .await;
+    let _ = child.kill();
+    let _ = child.wait();
+    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.unwrap();
+    admin.execute_unprepared(&format!("DROP ROLE IF EXISTS {name}")).await.unwrap();
+    assert!(facts["data"]["facts"]["totalCount"].as_i64().unwrap_or(0) > 0, "the demo facts are served: {facts:#}");
+    assert!(login["data"]["login"]["token"].is_string(), "tokens are signed with the secret: {login:#}");
+}

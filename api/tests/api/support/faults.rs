@@ -216,12 +216,23 @@ impl ServerProcess {
     /// Starts `chancery --database-url <url> serve --demo …` with `extra` serve flags and waits
     /// for the line that says where it listens.
     pub fn start(database_url: &str, extra: &[&str]) -> Self {
+        Self::spawn(database_url, extra, &[("CHANCERY_JWT_SECRET", std::ffi::OsStr::new(super::TEST_JWT_SECRET))])
+    }
+
+    /// `start` with no extra flags and the given environment (which must carry the token
+    /// secret, or the file that holds it).
+    pub fn start_with_env(database_url: &str, env: &[(&str, &std::ffi::OsStr)]) -> Self {
+        Self::spawn(database_url, &[], env)
+    }
+
+    fn spawn(database_url: &str, extra: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Self {
         use std::io::BufRead;
         let mut child = Command::new(env!("CARGO_BIN_EXE_chancery"))
             .args(["--database-url", database_url, "serve", "--demo", "--bind", "127.0.0.1:0"])
             .args(["--rate-limit-per-minute", "0"])
             .args(extra)
-            .env("CHANCERY_JWT_SECRET", super::TEST_JWT_SECRET)
+            .env_remove("CHANCERY_JWT_SECRET")
+            .envs(env.iter().copied())
             .env("CHANCERY_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

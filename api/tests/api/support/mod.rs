@@ -137,6 +137,36 @@ impl TestDatabase {
         Self { url, cleanup: Cleanup::Nothing }
     }
 
+    /// A database with nothing in it, not even the migrations: a Postgres database made
+    /// without the template, or a SQLite file that does not exist yet.
+    pub async fn empty(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => Self::new(backend).await,
+            Backend::Postgres => {
+                let admin_url = postgres_url().expect("TEST_DATABASE_URL");
+                let name =
+                    format!("chancery_te_{}_{}", std::process::id(), DATABASE_SEQ.fetch_add(1, Ordering::Relaxed));
+                let admin = Database::connect(&admin_url).await.unwrap();
+                admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
+                admin.close().await.unwrap();
+                Self { url: database_url(&admin_url, &name), cleanup: Cleanup::PostgresDatabase { admin_url, name } }
+            }
+        }
+    }
+
+    /// The tables a database holds (Postgres: in its public schema).
+    pub async fn tables(&self) -> Vec<String> {
+        let sql = if self.url.starts_with("postgres") {
+            "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"
+        } else {
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY 1"
+        };
+        let db = Database::connect(&self.url).await.expect("the test reads its database");
+        let rows = db.query_all_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql)).await.unwrap();
+        db.close().await.unwrap();
+        rows.iter().map(|row| row.try_get::<String>("", "name").unwrap()).collect()
+    }
+
     pub async fn new(backend: Backend) -> Self {
         match backend {
             Backend::Sqlite => {
