@@ -31,3 +31,4 @@ SCHEMATHESIS_MAX_EXAMPLES=50 bash scripts/schemathesis.sh
 # file with the demo data: any MUST failure or SHOULD warning fails; notices are printed.
 echo "--> GraphQL over HTTP audit"
 bash scripts/graphql-http-audit.sh
+bash scripts/docker-checks.sh  # hadolint, docker/init-secrets.sh, docker/compose.yml; docker build where a daemon answers

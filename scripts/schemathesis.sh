@@ -19,6 +19,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
+# shellcheck source=scripts/lib/python-venv.sh
+. scripts/lib/python-venv.sh
 
 SCHEMATHESIS_VERSION=4.32.5
 VENV=${SCHEMATHESIS_VENV:-$ROOT/target/schemathesis-venv}
@@ -31,38 +33,11 @@ export PYTHONDONTWRITEBYTECODE=1
 
 # 1. schemathesis, pinned with its dependencies, in its own virtual environment.
 CONSTRAINTS=$ROOT/scripts/schemathesis-constraints.txt
-# pip itself, for a python3 without ensurepip (Debian's, without the python3-venv package).
-PIP_WHEEL_URL=https://files.pythonhosted.org/packages/07/25/ee8c38ae72d66b844ce8eb9711ba905dba21ca1a8a0c960057c41cd23337/pip-26.3-py3-none-any.whl
-PIP_WHEEL_SHA256=f3b60b20ffaadd4415ed7957212a38ac63fa4c5fa375bd0f4a797777940fad13
 STAMP="schemathesis==$SCHEMATHESIS_VERSION $(sha256sum "$CONSTRAINTS" | cut -d' ' -f1)"
-
-create_venv() {
-    rm -rf "$VENV"
-    if python3 -m venv "$VENV" 2>/dev/null; then
-        return 0
-    fi
-    log "python3 -m venv failed (no ensurepip?): creating the venv without pip, then pip from PyPI"
-    rm -rf "$VENV"
-    python3 -m venv --without-pip "$VENV"
-    local wheel=$VENV/${PIP_WHEEL_URL##*/}
-    "$VENV/bin/python" - "$PIP_WHEEL_URL" "$PIP_WHEEL_SHA256" "$wheel" <<'EOF'
-import hashlib, sys, urllib.request
-url, expected, path = sys.argv[1:]
-with urllib.request.urlopen(url, timeout=120) as response:
-    data = response.read()
-if hashlib.sha256(data).hexdigest() != expected:
-    sys.exit(f"{url}: sha256 mismatch")
-with open(path, "wb") as file:
-    file.write(data)
-EOF
-    # A pip wheel runs as pip: it installs itself.
-    "$VENV/bin/python" "$wheel/pip" install --quiet --disable-pip-version-check --no-index "$wheel"
-    rm -f "$wheel"
-}
 
 if [[ "$(cat "$VENV/.chancery-stamp" 2>/dev/null || true)" != "$STAMP" ]] || ! "$VENV/bin/st" --version >/dev/null 2>&1; then
     log "installing schemathesis $SCHEMATHESIS_VERSION into $VENV"
-    create_venv
+    create_venv "$VENV"
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
         "schemathesis==$SCHEMATHESIS_VERSION" --constraint "$CONSTRAINTS"
     echo "$STAMP" >"$VENV/.chancery-stamp"
