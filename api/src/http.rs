@@ -462,12 +462,8 @@ async fn graphql_get(
 /// does not name one operation.
 fn operation_kind(request: &async_graphql::Request) -> Option<async_graphql::parser::types::OperationType> {
     let document = async_graphql::parser::parse_query(&request.query).ok()?;
-    let operation = match (&document.operations, request.operation_name.as_deref()) {
-        (async_graphql::parser::types::DocumentOperations::Single(operation), _) => operation,
-        (async_graphql::parser::types::DocumentOperations::Multiple(operations), Some(name)) => operations.get(name)?,
-        (async_graphql::parser::types::DocumentOperations::Multiple(_), None) => return None,
-    };
-    Some(operation.node.ty)
+    crate::graphql::operation::selected_operation(&document, request.operation_name.as_deref())
+        .map(|operation| operation.node.ty)
 }
 
 /// Where a cacheable answer goes once computed.

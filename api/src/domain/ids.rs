@@ -55,6 +55,10 @@ typed_id!(
     /// The id of an API key.
     ApiKeyId
 );
+typed_id!(
+    /// The id of a revision of the history.
+    RevisionId
+);
 
 /// Rows store who did what as plain UUIDs; a principal compares with them directly.
 impl PartialEq<Uuid> for UserId {

@@ -7,6 +7,8 @@ use std::collections::HashSet;
 
 use async_graphql::{Context, Object, SimpleObject, ID};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
+
+use super::scalars::CalendarDate;
 use entity::enums::{
     ActorKind, Attribution, CitationStatus, DatePrecision, FactStatus, Modality, ParticipantRole, SourceKind,
 };
@@ -20,10 +22,10 @@ use super::fact::list::{fact_connection, FactPage};
 use super::ids;
 use super::kind::FactKind;
 use crate::domain::fact::history::{
-    changes_since_last_review, revisions_of, FieldChange as DomainFieldChange, RevisionAction,
+    changes_since_last_review, fact_of_revision, revisions_of, FieldChange as DomainFieldChange, RevisionAction,
 };
 use crate::domain::fact::workflow::can_read;
-use crate::domain::ids::{ActorId, CitationId, FactId, SourceId};
+use crate::domain::ids::{ActorId, CitationId, FactId, RevisionId, SourceId};
 use crate::domain::source::store::source_history;
 use crate::domain::DomainError;
 
@@ -45,7 +47,7 @@ impl ListNode for Fact {
 #[derive(Debug, Clone, SimpleObject)]
 pub struct FuzzyDate {
     /// The first day of the period the date denotes (e.g. 2025-02-01 for February 2025).
-    pub date: NaiveDate,
+    pub date: CalendarDate,
     /// How exactly the date is known.
     pub precision: DatePrecision,
     /// The date as it should be shown: `12 February 2025`, `February 2025` or `2025`.
@@ -59,7 +61,7 @@ impl FuzzyDate {
             DatePrecision::Month => date.format("%B %Y").to_string(),
             DatePrecision::Year => date.year().to_string(),
         };
-        Self { date, precision, text }
+        Self { date: CalendarDate(date), precision, text }
     }
 }
 
@@ -175,11 +177,7 @@ impl Fact {
     /// Every change and workflow step of this fact, oldest first. The public sees actions and
     /// times; the author, reviewers and admins also see comments.
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<Revision>> {
-        let db = ctx.db();
-        let staff = ctx.principal().is_some_and(|p| p.can_review() || p.user_id == self.0.created_by);
-        // Numbered among this fact's revisions, every one of which whoever sees the fact sees.
-        let revisions = revisions_of(db, self.0.id).await?;
-        Ok(revisions.into_iter().zip(1..).map(|(model, number)| Revision { model, number, staff }).collect())
+        Revision::of_fact(ctx, &self.0).await
     }
     /// For the author, reviewers and admins: what changed since a reviewer last decided on this
     /// fact (everything, if none has). Null for everyone else.
@@ -257,9 +255,30 @@ pub struct Revision {
     staff: bool,
 }
 
+impl Revision {
+    /// Every revision of a fact the caller may read, oldest first, numbered among the fact's
+    /// revisions (whoever sees the fact sees all of them).
+    pub async fn of_fact(ctx: &Context<'_>, fact: &fact::Model) -> Result<Vec<Revision>> {
+        let staff = ctx.principal().is_some_and(|p| p.can_review() || p.user_id == fact.created_by);
+        let revisions = revisions_of(ctx.db(), fact.id).await?;
+        Ok(revisions.into_iter().zip(1..).map(|(model, number)| Revision { model, number, staff }).collect())
+    }
+
+    /// The revision of a fact the caller may read, by its id.
+    pub async fn by_id(ctx: &Context<'_>, id: RevisionId) -> Result<Option<Revision>> {
+        let Some(fact_id) = fact_of_revision(ctx.db(), id).await? else { return Ok(None) };
+        let Some(fact) = visible_fact(ctx, Some(fact_id)).await? else { return Ok(None) };
+        Ok(Revision::of_fact(ctx, &fact.0).await?.into_iter().find(|revision| revision.model.id == id.0))
+    }
+}
+
 /// A revision: a full snapshot of a fact after one change or workflow step.
 #[Object]
 impl Revision {
+    /// Opaque global id (`node(id:)` finds the revision again, for whoever may read its fact).
+    pub async fn id(&self) -> ID {
+        ids::global(RevisionId(self.model.id))
+    }
     /// The fact's version after this step.
     async fn version(&self) -> i32 {
         self.model.fact_version

@@ -1,20 +1,23 @@
-//! The request's guards as one async-graphql extension: the NUL refusal after parsing, the
-//! complexity and depth limits after validation, and the response budget around execution and
-//! every field. One extension, because async-graphql wraps every field's resolution in a boxed
+//! The request's guards as one async-graphql extension: the NUL and missing-variable refusals
+//! after parsing, the
+//! complexity and depth limits after validation, the response budget around execution and
+//! every field, and the answer's fields put in the query's order after execution. One extension, because async-graphql wraps every field's resolution in a boxed
 //! future per installed extension, whether or not it has a `resolve` hook: three extensions
 //! were three layers around each of the hundreds of fields of a page.
 use std::sync::Arc;
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextResolve, NextValidation,
-    ResolveInfo,
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest, NextResolve,
+    NextValidation, ResolveInfo,
 };
 use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Value, Variables};
+use async_graphql::{Request, Response, ServerError, ServerResult, ValidationResult, Value, Variables};
 
 use super::limits::ComplexityAndDepth;
 use super::nul_guard::refuse_nul;
+use super::required_variables::refuse_missing_variables;
 use super::response_budget::RequestBudget;
+use super::response_order::order_answer;
 
 /// The schema extension; `build_schema_with` installs it with the configured limits.
 pub struct RequestGuards {
@@ -24,7 +27,12 @@ pub struct RequestGuards {
 
 impl ExtensionFactory for RequestGuards {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(Guards { limits: self.limits, budget: RequestBudget::new(self.max_response_bytes) })
+        Arc::new(Guards {
+            limits: self.limits,
+            budget: RequestBudget::new(self.max_response_bytes),
+            document: std::sync::OnceLock::new(),
+            operation_name: std::sync::OnceLock::new(),
+        })
     }
 }
 
@@ -44,10 +52,24 @@ impl ExecutionStarted {
 struct Guards {
     limits: ComplexityAndDepth,
     budget: RequestBudget,
+    /// The parsed document and its variables, to order the answer by.
+    document: std::sync::OnceLock<(ExecutableDocument, Variables)>,
+    /// The operation the request names, to check the variables of.
+    operation_name: std::sync::OnceLock<Option<String>>,
 }
 
 #[async_graphql::async_trait::async_trait]
 impl Extension for Guards {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        let _ = self.operation_name.set(request.operation_name.clone());
+        next.run(ctx, request).await
+    }
+
     async fn parse_query(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -57,6 +79,9 @@ impl Extension for Guards {
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
         refuse_nul(&document, variables)?;
+        let operation_name = self.operation_name.get().and_then(Option::as_deref);
+        refuse_missing_variables(&document, operation_name, variables)?;
+        let _ = self.document.set((document.clone(), variables.clone()));
         Ok(document)
     }
 
@@ -79,7 +104,11 @@ impl Extension for Guards {
         if let Some(started) = ctx.data_opt::<ExecutionStarted>() {
             started.0.store(true, std::sync::atomic::Ordering::Relaxed);
         }
-        self.budget.finish(next.run(ctx, operation_name).await)
+        let mut response = next.run(ctx, operation_name).await;
+        if let Some((document, variables)) = self.document.get() {
+            order_answer(&mut response.data, document, operation_name, variables, &ctx.schema_env.registry);
+        }
+        self.budget.finish(response)
     }
 
     async fn resolve(

@@ -3,7 +3,7 @@ use async_graphql::ID;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use uuid::Uuid;
 
-use crate::domain::ids::{ActorId, ApiKeyId, CitationId, Decoded, FactId, SourceId, UserId};
+use crate::domain::ids::{ActorId, ApiKeyId, CitationId, Decoded, FactId, RevisionId, SourceId, UserId};
 use crate::domain::{DomainError, DomainResult, Violations};
 
 pub const FACT: &str = "Fact";
@@ -13,6 +13,7 @@ pub const FACT_KIND: &str = "FactKind";
 pub const USER: &str = "User";
 pub const CITATION: &str = "Citation";
 pub const API_KEY: &str = "ApiKey";
+pub const REVISION: &str = "Revision";
 
 pub fn encode(type_name: &str, key: &str) -> ID {
     ID(URL_SAFE_NO_PAD.encode(format!("{type_name}:{key}")))
@@ -35,7 +36,8 @@ pub fn decode_any(id: &str, field: &str) -> DomainResult<(String, String)> {
         return Err(invalid());
     }
     let (type_name, key) = text.split_once(':').ok_or_else(invalid)?;
-    if !matches!(type_name, FACT | ACTOR | SOURCE | FACT_KIND | USER | CITATION | API_KEY) || key.is_empty() {
+    if !matches!(type_name, FACT | ACTOR | SOURCE | FACT_KIND | USER | CITATION | API_KEY | REVISION) || key.is_empty()
+    {
         return Err(invalid());
     }
     if type_name != FACT_KIND {
@@ -81,6 +83,7 @@ global_id!(SourceId, SOURCE);
 global_id!(UserId, USER);
 global_id!(CitationId, CITATION);
 global_id!(ApiKeyId, API_KEY);
+global_id!(RevisionId, REVISION);
 
 /// The global id of a typed id.
 pub fn global<T: GlobalId>(id: T) -> ID {

@@ -37,7 +37,11 @@ pub mod limits;
 pub mod loaders;
 pub mod node;
 pub mod nul_guard;
+pub mod operation;
+pub mod required_variables;
 pub mod response_budget;
+pub mod response_order;
+pub mod scalars;
 pub mod source;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
@@ -123,8 +127,7 @@ pub fn build_schema_with(
             max_response_bytes: limits.max_response_bytes,
         })
         // The library's descriptions of these scalars speak of Rust types and format strings.
-        .override_output_type_description::<chrono::DateTime<chrono::Utc>>(DATE_TIME_DESCRIPTION)
-        .override_output_type_description::<chrono::NaiveDate>(DATE_DESCRIPTION);
+        .override_output_type_description::<chrono::DateTime<chrono::Utc>>(DATE_TIME_DESCRIPTION);
     if !limits.introspection {
         builder = builder.disable_introspection();
     }
@@ -142,10 +145,6 @@ pub fn build_schema_with(
 const DATE_TIME_DESCRIPTION: &str = "An instant, as an RFC 3339 date and time with a time zone offset, e.g. \
 `2025-02-12T14:30:00+00:00`. Chancery answers in UTC (`+00:00`, with fractions of a second when it has \
 them); any offset is accepted as input.";
-
-/// What clients read about the `NaiveDate` scalar.
-const DATE_DESCRIPTION: &str = "A calendar date without a time or a time zone, as ISO 8601's extended \
-calendar date `YYYY-MM-DD`, e.g. `2025-02-12`.";
 
 /// The SDL of the schema, as committed in `schema.graphql`, with `@specifiedBy` on the scalars
 /// that have a specification.

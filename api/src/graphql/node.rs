@@ -6,10 +6,10 @@ use super::actor::actor_following_merges;
 use super::context::ContextExt;
 use super::error::{loader_error, Result};
 use super::fact::list::readable_fact_with_parts;
-use super::graph::{visible_source, Actor, Fact, Source};
+use super::graph::{visible_source, Actor, Fact, Revision, Source};
 use super::ids;
 use super::kind::FactKind;
-use crate::domain::ids::ActorId;
+use crate::domain::ids::{ActorId, RevisionId};
 use crate::domain::{DomainError, Violations};
 
 /// An object with a stable, opaque global id.
@@ -21,6 +21,7 @@ pub enum Node {
     Source(Source),
     FactKind(FactKind),
     User(User),
+    Revision(Revision),
 }
 
 async fn load_node(ctx: &Context<'_>, type_name: &str, key: &str) -> Result<Option<Node>> {
@@ -37,6 +38,7 @@ async fn load_node(ctx: &Context<'_>, type_name: &str, key: &str) -> Result<Opti
             .map_err(loader_error)?
             .map(|model| Node::FactKind(FactKind { model })),
         ids::USER => visible_user(ctx, uuid()?).await?.map(Node::User),
+        ids::REVISION => Revision::by_id(ctx, RevisionId(uuid()?)).await?.map(Node::Revision),
         _ => None,
     })
 }

@@ -2,7 +2,9 @@
 //! `domain::source::store`. The public sees a source once a public fact cites it. The `Source`
 //! object is in `graph`.
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
+
+use super::scalars::CalendarDate;
 use entity::enums::{DatePrecision, SourceKind};
 
 use crate::domain::ids::{ActorId, CitationId, SourceId};
@@ -85,7 +87,7 @@ pub struct SourceInput {
     /// Global id of the outlet (an Actor) that published it.
     pub outlet: Option<ID>,
     /// When it was published (first day of the period for MONTH/YEAR precision).
-    pub published_on: Option<NaiveDate>,
+    pub published_on: Option<CalendarDate>,
     /// How exactly the publication date is known.
     pub published_precision: Option<DatePrecision>,
     /// When it was retrieved; now when omitted.
@@ -108,7 +110,7 @@ impl SourceInput {
             title: self.title,
             kind: self.kind,
             outlet,
-            published_on: self.published_on,
+            published_on: self.published_on.map(|date| date.0),
             published_precision: self.published_precision,
             retrieved_at: self.retrieved_at,
             language: self.language,
@@ -151,7 +153,7 @@ impl SourceMutation {
         let mut reported = Violations::new();
         let outlet = input.outlet.map(|raw| ids::decode_in(&raw, "outlet".into(), &mut reported));
         let published = match (input.published_on, input.published_precision) {
-            (Some(date), Some(precision)) => Some((date, precision)),
+            (Some(date), Some(precision)) => Some((date.0, precision)),
             (None, None) => None,
             _ => {
                 reported.add("publishedPrecision", "a published date and its precision go together");
@@ -206,7 +208,7 @@ pub struct UpdateSourceInput {
     /// Global id of the outlet (an Actor) that published it.
     pub outlet: Option<ID>,
     /// When it was published (with `publishedPrecision`).
-    pub published_on: Option<NaiveDate>,
+    pub published_on: Option<CalendarDate>,
     /// How exactly the publication date is known (with `publishedOn`).
     pub published_precision: Option<DatePrecision>,
     /// Language tag such as `en`.

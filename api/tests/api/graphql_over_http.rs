@@ -89,8 +89,18 @@ fn request_errors() -> Vec<(&'static str, Value)> {
             "variable of the wrong type",
             json!({ "query": "query Q($first: Int) { actors(first: $first) { totalCount } }", "variables": { "first": "many" } }),
         ),
-        // Not here: a required variable left out entirely. async-graphql's validation does not
-        // see it; the field's argument fails during execution, so it is answered as a field error.
+        (
+            "a required variable left out",
+            json!({ "query": "query Q($id: ID!) { actor(id: $id) { id } }", "variables": {} }),
+        ),
+        (
+            "a required variable left out, on a field never reached",
+            json!({ "query": "query Q($id: ID!) { __typename ...@include(if: false) { actor(id: $id) { id } } }" }),
+        ),
+        (
+            "null for a required variable that has a default",
+            json!({ "query": "query Q($first: Int! = 2) { actors(first: $first) { totalCount } }", "variables": { "first": null } }),
+        ),
         ("unknown operation", json!({ "query": "query A { __typename }", "operationName": "B" })),
     ]
 }
@@ -126,6 +136,25 @@ async fn request_errors_stay_200_with_data_null_under_application_json(backend: 
         assert_eq!((status, content_type.as_str()), (200, JSON), "{what} without Accept: {answer:#}");
         assert_eq!(answer["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{what}: {answer:#}");
     }
+}
+
+async fn a_required_variable_left_out_is_named_and_nothing_runs(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    let editor = app.login("editor@demo.chancery", "demo-editor-password").await;
+    let before = app.row_count("actors").await;
+    let create = "mutation M($input: CreateActorInput!) { createActor(input: $input) { actor { id } } }";
+    let body = app.graphql_as(&editor, create, json!({})).await;
+    let (code, message, fields) = crate::support::single_error(&body);
+    assert_eq!(code, "BAD_USER_INPUT", "{body:#}");
+    assert!(message.contains("$input") && fields == ["$input"], "names the variable: {body:#}");
+    assert_eq!(app.row_count("actors").await, before, "nothing ran");
+    // Of several operations, only the variables of the one that runs are required; a default
+    // stands in for an absent variable, and a nullable one may be left out.
+    let document = "query A($id: ID!) { actor(id: $id) { id } } query B($first: Int! = 1, $after: String) { actors(first: $first, after: $after) { totalCount } }";
+    let (status, _, answer) =
+        post(&app, Some("application/graphql-response+json"), json!({ "query": document, "operationName": "B" })).await;
+    assert_eq!(status, 200, "{answer:#}");
+    assert!(answer["data"]["actors"]["totalCount"].as_i64().is_some_and(|n| n > 0), "{answer:#}");
 }
 
 async fn executed_operations_are_200_under_both_types_field_errors_included(backend: Backend) {
@@ -177,6 +206,7 @@ async fn gets_and_cached_answers_negotiate_and_vary_on_accept(backend: Backend) 
 }
 
 backend_tests!(
+    a_required_variable_left_out_is_named_and_nothing_runs,
     the_answer_media_type_follows_the_accept_header,
     request_errors_are_400_without_data_under_graphql_response_json,
     request_errors_stay_200_with_data_null_under_application_json,

@@ -226,7 +226,50 @@ async fn verify_history_since_head_accepts_an_extended_log_and_refuses_a_cut_or_
     assert!(stderr.contains(&format!("revision #{seen}")) && stderr.contains("differs"), "{stderr}");
 }
 
+async fn a_revision_is_a_node_found_by_its_id_by_whoever_may_read_its_fact(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    const HISTORY: &str = "{ facts(first: 1) { nodes { id history { id version action sequence hash } } } }";
+    let fact = app.query_ok(HISTORY, json!({})).await["facts"]["nodes"][0].clone();
+    let revisions = fact["history"].as_array().unwrap();
+    assert!(revisions.len() >= 2, "{fact:#}");
+    const NODE: &str =
+        "query($id: ID!) { node(id: $id) { __typename id ... on Revision { version action sequence hash } } }";
+    for revision in revisions {
+        let found = app.query_ok(NODE, json!({ "id": revision["id"] })).await;
+        assert_eq!(found["node"]["__typename"], "Revision");
+        for field in ["id", "version", "action", "sequence", "hash"] {
+            assert_eq!(found["node"][field], revision[field], "{field} as in the fact's history");
+        }
+    }
+    let ids: std::collections::HashSet<_> = revisions.iter().map(|revision| revision["id"].clone()).collect();
+    assert_eq!(ids.len(), revisions.len(), "each revision has an id of its own");
+
+    // A draft's revisions are the author's and reviewers' only, as the draft is.
+    let editor = app.login("editor@demo.chancery", "demo-editor-password").await;
+    let (russia, syria, source) =
+        (app.actor_id("Russia").await, app.actor_id("Syria").await, app.demo_source_id().await);
+    let input = support::visit_input(&russia, &syria, &source, "A draft visit whose history only its author sees.");
+    let created = app.ok_as(&editor, CREATE_FACT, json!({ "input": input })).await;
+    const DRAFT_HISTORY: &str = "query($id: ID!) { node(id: $id) { ... on Fact { status history { id } } } }";
+    let draft = app.ok_as(&editor, DRAFT_HISTORY, json!({ "id": created["createFact"]["fact"]["id"] })).await;
+    assert_eq!(draft["node"]["status"], "DRAFT");
+    let draft_revision = draft["node"]["history"][0]["id"].clone();
+    assert!(draft_revision.is_string(), "{draft:#}");
+    let anonymous = app.query_ok(NODE, json!({ "id": draft_revision })).await;
+    assert!(anonymous["node"].is_null(), "the public does not see a draft's revision: {anonymous:#}");
+    let author = app.ok_as(&editor, NODE, json!({ "id": draft_revision })).await;
+    assert_eq!(author["node"]["action"], "CREATED", "{author:#}");
+
+    // An id that is not a revision's, or of no revision, is refused or null.
+    let unknown = chancery::graphql::ids::encode_uuid("Revision", uuid::Uuid::now_v7());
+    assert!(app.query_ok(NODE, json!({ "id": unknown })).await["node"].is_null());
+    let forged = chancery::graphql::ids::encode("Revision", "not-a-uuid");
+    let refused = app.graphql(NODE, json!({ "id": forged })).await;
+    assert_eq!(support::single_error(&refused).0, "BAD_USER_INPUT", "{refused:#}");
+}
+
 backend_tests!(
+    a_revision_is_a_node_found_by_its_id_by_whoever_may_read_its_fact,
     the_chain_head_refuses_delete_truncate_insert_and_any_update_but_one_appended_step,
     a_deleted_head_with_the_newest_revisions_cut_is_reported_broken,
     a_head_that_disagrees_with_the_log_is_reported_broken,

@@ -585,4 +585,75 @@ backend_tests!(
     migrations_roll_back_completely_and_apply_again,
     migrate_down_on_a_database_with_records_is_refused_and_changes_nothing,
     health_readiness_graphiql_and_request_ids,
+    the_answer_lists_fields_in_the_order_of_the_query,
 );
+
+/// The keys of every object of an answer, in the order the server wrote them.
+fn key_orders(value: &async_graphql::Value, path: &str, into: &mut Vec<(String, Vec<String>)>) {
+    match value {
+        async_graphql::Value::Object(object) => {
+            into.push((path.to_owned(), object.keys().map(|key| key.to_string()).collect()));
+            for (key, child) in object {
+                key_orders(child, &format!("{path}.{key}"), into);
+            }
+        }
+        async_graphql::Value::List(items) => {
+            for item in items {
+                key_orders(item, &format!("{path}[]"), into);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The answer's objects and their keys, as written (serde_json's map would sort them).
+async fn answer_key_orders(app: &TestApp, query: &str, variables: Value) -> Vec<(String, Vec<String>)> {
+    let text = app.graphql_text(query, variables).await;
+    let answer: async_graphql::Value = serde_json::from_str(&text).unwrap();
+    let async_graphql::Value::Object(answer) = answer else { panic!("{text}") };
+    assert!(answer.get("errors").is_none(), "{text}");
+    let mut orders = Vec::new();
+    key_orders(&answer["data"], "data", &mut orders);
+    orders
+}
+
+async fn the_answer_lists_fields_in_the_order_of_the_query(backend: Backend) {
+    // The spec's order: document order, fragments expanded where they stand and where their type
+    // condition applies, a key selected twice kept at its first place, skipped fields absent.
+    // async-graphql adds fields as their resolvers finish: the slow `facts` would come last.
+    let app = TestApp::spawn_with_demo(backend).await;
+    let fact_id = app.query_ok("{ facts(first: 1) { nodes { id } } }", json!({})).await["facts"]["nodes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let query = r#"
+        query Ordered($withSummary: Boolean!, $fact: ID!) {
+          zeta: facts(first: 2) {
+            totalCount
+            nodes { summary @include(if: $withSummary) id kind { label key } ...Reviewed citations { quote } }
+          }
+          alpha: factKinds { key }
+          node(id: $fact) { ... on Actor { name } ... on Fact { summary } id ... on Node { __typename } }
+          __typename
+          mid: actors(first: 1) { totalCount nodes { name id } }
+        }
+        fragment Reviewed on Fact { status id }
+    "#;
+    let orders = answer_key_orders(&app, query, json!({ "withSummary": true, "fact": fact_id })).await;
+    let of = |path: &str| -> Vec<String> {
+        orders.iter().find(|(at, _)| at == path).unwrap_or_else(|| panic!("no object at {path}: {orders:?}")).1.clone()
+    };
+    assert_eq!(of("data"), ["zeta", "alpha", "node", "__typename", "mid"]);
+    assert_eq!(of("data.zeta"), ["totalCount", "nodes"]);
+    assert_eq!(of("data.zeta.nodes[]"), ["summary", "id", "kind", "status", "citations"]);
+    assert_eq!(of("data.zeta.nodes[].kind"), ["label", "key"]);
+    assert_eq!(of("data.node"), ["summary", "id", "__typename"], "the inline fragment on Actor does not apply");
+    assert_eq!(of("data.mid.nodes[]"), ["name", "id"]);
+    for (path, keys) in orders.iter().filter(|(path, _)| path == "data.zeta.nodes[]") {
+        assert_eq!(keys, &["summary", "id", "kind", "status", "citations"], "every node of the list: {path}");
+    }
+
+    let orders = answer_key_orders(&app, query, json!({ "withSummary": false, "fact": fact_id })).await;
+    let nodes = orders.iter().find(|(at, _)| at == "data.zeta.nodes[]").unwrap();
+    assert_eq!(nodes.1, ["id", "kind", "status", "citations"], "a skipped field is absent, the rest in order");
+}

@@ -154,6 +154,13 @@ async fn get_serves_anonymous_queries_and_refuses_mutations_and_credentials(back
         get(&app, &[("query", &format!("query A {{ facts {{ totalCount }} }} {create}")), ("operationName", "")]).await;
     assert_eq!(named.status(), 200, "no operation named: async-graphql's own error");
     assert!(named.json::<Value>().await.unwrap()["errors"].is_array());
+    // A named mutation alone in its document runs without operationName: refused all the same.
+    let named_alone = create.replacen("mutation {", "mutation CreateOne {", 1);
+    let refused = get(&app, &[("query", named_alone.as_str())]).await;
+    assert_eq!(refused.status(), 405, "a named mutation over GET");
+    let login = "mutation SignIn { login(input: {email: \"editor@demo.chancery\", password: \"demo-editor-password\"}) { token } }";
+    let refused = get(&app, &[("query", login)]).await;
+    assert_eq!(refused.status(), 405, "not even a sign-in runs over GET");
     assert_eq!(app.row_count("users").await, users, "nothing was written");
 
     let editor = app.login("editor@demo.chancery", "demo-editor-password").await;

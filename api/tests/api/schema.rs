@@ -74,6 +74,7 @@ async fn scalars_are_described_for_clients_with_their_specification() {
     let date_time = scalar("DateTime");
     assert_eq!(date_time["specifiedByURL"], "https://datatracker.ietf.org/doc/html/rfc3339");
     let date = scalar("NaiveDate");
+    assert_eq!(date["specifiedByURL"], "https://datatracker.ietf.org/doc/html/rfc3339#section-5.6");
     for ty in [&date_time, &date] {
         let description = ty["description"].as_str().unwrap();
         for rust in ["Implement", "DateTime<", "%Y", "Utc>"] {

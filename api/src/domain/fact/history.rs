@@ -285,6 +285,19 @@ pub async fn revisions_of<C: ConnectionTrait>(db: &C, fact_id: Uuid) -> DomainRe
         .await?)
 }
 
+/// The fact a revision of the history is about; None for no such revision, or one about a kind,
+/// a source or an actor.
+pub async fn fact_of_revision<C: ConnectionTrait>(
+    db: &C,
+    id: crate::domain::ids::RevisionId,
+) -> DomainResult<Option<Uuid>> {
+    let found = revision::Entity::find_by_id(id.0)
+        .filter(sea_orm::ColumnTrait::eq(&revision::Column::Subject, Subject::Fact.as_str()))
+        .one(db)
+        .await?;
+    Ok(found.map(|revision| revision.fact_id))
+}
+
 /// One field that differs between two snapshots (values as JSON text; absent = null).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldChange {

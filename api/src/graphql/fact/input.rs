@@ -1,8 +1,8 @@
 //! What clients send about facts: the fact an editor writes, the filters and the orderings of
 //! lists, and a reviewer's decision. Each input is decoded here, once, into the domain's types;
 //! an id that cannot be read is reported at its path beside the decoded input.
+use crate::graphql::scalars::CalendarDate;
 use async_graphql::{Enum, InputObject, ID};
-use chrono::NaiveDate;
 use entity::enums::{Attribution, DatePrecision, FactStatus, Modality, ParticipantRole};
 use sea_orm::DatabaseConnection;
 
@@ -75,11 +75,11 @@ pub struct FactInput {
     /// Whether it happened, was stated, intended, offered on a condition or denied.
     pub modality: Modality,
     /// When it happened (first day of the period for MONTH/YEAR precision); not in the future.
-    pub occurred_on: NaiveDate,
+    pub occurred_on: CalendarDate,
     /// How exactly the date is known.
     pub occurred_precision: DatePrecision,
     /// When it ended, for facts spanning a period.
-    pub occurred_until: Option<NaiveDate>,
+    pub occurred_until: Option<CalendarDate>,
     /// ISO 3166-1 alpha-2 code of the country where it happened.
     pub country: Option<String>,
     /// The actors involved (at least one).
@@ -117,9 +117,9 @@ impl FactInput {
             kind: self.kind,
             summary: self.summary,
             modality: self.modality,
-            occurred_on: self.occurred_on,
+            occurred_on: self.occurred_on.0,
             occurred_precision: self.occurred_precision,
-            occurred_until: self.occurred_until,
+            occurred_until: self.occurred_until.map(|date| date.0),
             country: self.country,
             participants,
             qualifiers: self.qualifiers.into_iter().map(|q| DomainQualifier { key: q.key, value: q.value }).collect(),
@@ -227,9 +227,9 @@ pub struct FactFilterInput {
     /// ISO 3166-1 alpha-2 code of the country where the fact happened.
     pub country: Option<String>,
     /// Facts that occurred on or after this date.
-    pub occurred_from: Option<NaiveDate>,
+    pub occurred_from: Option<CalendarDate>,
     /// Facts that occurred on or before this date.
-    pub occurred_to: Option<NaiveDate>,
+    pub occurred_to: Option<CalendarDate>,
     /// Facts citing any of these sources.
     pub sources: Option<Vec<ID>>,
     /// Facts citing a source published by any of these outlets.
@@ -270,8 +270,8 @@ impl FactFilterInput {
             kinds: self.kinds.unwrap_or_default(),
             categories: self.categories.unwrap_or_default(),
             country: self.country,
-            occurred_from: self.occurred_from,
-            occurred_to: self.occurred_to,
+            occurred_from: self.occurred_from.map(|date| date.0),
+            occurred_to: self.occurred_to.map(|date| date.0),
             search: self.search,
             verified_only: self.verified_only.unwrap_or(false),
             statuses: self.statuses.unwrap_or_default(),

@@ -287,6 +287,11 @@ impl TestApp {
     /// POSTs a GraphQL operation and returns the JSON body (HTTP 200 is asserted: GraphQL
     /// errors arrive in the body, so tests must look there).
     pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        serde_json::from_str(&self.graphql_text(query, variables).await).expect("a JSON body")
+    }
+
+    /// POSTs a GraphQL operation and returns the body as the server wrote it.
+    pub async fn graphql_text(&self, query: &str, variables: Value) -> String {
         let response = self
             .client
             .post(format!("{}/graphql", self.base_url))
@@ -295,7 +300,7 @@ impl TestApp {
             .await
             .expect("request reaches the server");
         assert_eq!(response.status(), 200, "GraphQL answers with HTTP 200");
-        response.json().await.expect("a JSON body")
+        response.text().await.expect("a body")
     }
 
     /// POSTs a GraphQL operation with `Authorization: Bearer <token>` and returns the JSON body.
