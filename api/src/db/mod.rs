@@ -170,12 +170,29 @@ pub async fn public_generation<C: sea_orm::ConnectionTrait>(db: &C) -> Result<i6
 /// rows each holds, leaving out empty and absent ones: what rolling every migration back would
 /// destroy.
 pub async fn records_held<C: sea_orm::ConnectionTrait>(db: &C) -> Result<Vec<(&'static str, i64)>, DbErr> {
+    let backend = db.get_database_backend();
+    // The catalogue says which tables exist; a table the migrations have not created yet holds
+    // nothing. Every other failure (a permission refused, the connection lost) is an error:
+    // read as "empty", it would let `migrate down` drop what it could not count.
+    let existing = match backend {
+        DatabaseBackend::Postgres => {
+            "SELECT tablename AS name FROM pg_catalog.pg_tables WHERE schemaname = current_schema()"
+        }
+        _ => "SELECT name FROM sqlite_master WHERE type = 'table'",
+    };
+    let existing: std::collections::HashSet<String> = db
+        .query_all_raw(sea_orm::Statement::from_string(backend, existing))
+        .await?
+        .iter()
+        .map(|row| row.try_get::<String>("", "name"))
+        .collect::<Result<_, _>>()?;
     let mut held = Vec::new();
     for table in ["facts", "actors", "sources", "users", "api_keys"] {
-        let statement =
-            sea_orm::Statement::from_string(db.get_database_backend(), format!("SELECT COUNT(*) FROM {table}"));
-        // A table the migrations have not created yet holds nothing.
-        let Ok(Some(row)) = db.query_one_raw(statement).await else { continue };
+        if !existing.contains(table) {
+            continue;
+        }
+        let statement = sea_orm::Statement::from_string(backend, format!("SELECT COUNT(*) FROM {table}"));
+        let row = db.query_one_raw(statement).await?.ok_or_else(|| DbErr::RecordNotFound(table.to_owned()))?;
         let count: i64 = row.try_get_by_index(0)?;
         if count > 0 {
             held.push((table, count));

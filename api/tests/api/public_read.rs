@@ -7,7 +7,9 @@ use chrono::{Duration, Utc};
 use entity::enums::FactStatus;
 use entity::{citation, fact, fact_participant, fact_qualifier};
 use migration::MigratorTrait;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, Database, EntityTrait, IntoActiveModel};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, Database, EntityTrait, IntoActiveModel, TransactionTrait,
+};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -450,6 +452,26 @@ async fn migrate_down_on_a_database_with_records_is_refused_and_changes_nothing(
     assert_eq!(app.row_count("facts").await, facts);
     let applied = migration::Migrator::get_applied_migrations(&app.db).await.unwrap();
     assert_eq!(applied.len(), migration::Migrator::migrations().len(), "nothing was rolled back");
+}
+
+/// migrate down's guard counts what each table holds; a count that fails for any reason but the
+/// table's absence is an error, never "holds nothing" (which would let the tables be dropped).
+#[tokio::test]
+#[cfg_attr(not(postgres_tests), ignore = "TEST_DATABASE_URL was not set when the tests were built")]
+async fn a_table_that_cannot_be_counted_stops_migrate_down_guard() {
+    let app = TestApp::spawn_with_demo(Backend::Postgres).await;
+    let holder = Database::connect(&app.database.url).await.unwrap();
+    let locked = holder.begin().await.unwrap();
+    locked.execute_unprepared("LOCK TABLE facts IN ACCESS EXCLUSIVE MODE").await.unwrap();
+    let mut options = sea_orm::ConnectOptions::new(app.database.url.clone());
+    options.max_connections(1).min_connections(1);
+    let counter = Database::connect(options).await.unwrap();
+    counter.execute_unprepared("SET lock_timeout = '200ms'").await.unwrap();
+    let held = chancery::db::records_held(&counter).await;
+    assert!(held.is_err(), "a count that timed out is an error, not an empty table: {held:?}");
+    locked.rollback().await.unwrap();
+    let held = chancery::db::records_held(&counter).await.unwrap();
+    assert!(held.iter().any(|(table, count)| *table == "facts" && *count > 0), "{held:?}");
 }
 
 async fn health_readiness_graphiql_and_request_ids(backend: Backend) {
