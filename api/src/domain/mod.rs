@@ -14,6 +14,7 @@ pub mod chain;
 pub mod countries;
 pub mod error;
 pub mod fact;
+pub mod feed;
 pub mod idempotency;
 pub mod ids;
 pub mod kind;

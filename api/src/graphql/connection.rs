@@ -12,6 +12,7 @@ use crate::domain::actor::query::{count_actors, ActorFilter};
 use crate::domain::fact::evidence::count_pending_citations;
 use crate::domain::fact::query::{count_facts, ValidFactFilter, Visibility};
 use crate::domain::fact::review_queue::count_review_queue;
+use crate::domain::feed::count_public_changes;
 use crate::domain::pagination::{Cursor, Page, PageRequest, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use crate::domain::source::query::{count_sources, SourceFilter};
 use crate::domain::DomainResult;
@@ -37,12 +38,17 @@ pub struct PageInfo {
 /// What a list counts when asked for its `totalCount`: the query it was read with.
 #[derive(Debug, Clone)]
 pub enum Total {
-    Facts { visibility: Visibility, filter: Box<ValidFactFilter> },
+    Facts {
+        visibility: Visibility,
+        filter: Box<ValidFactFilter>,
+    },
     Actors(ActorFilter),
     Sources(SourceFilter),
     PendingCitations,
     ReviewQueue(Box<ValidFactFilter>),
     Users(UserFilter),
+    /// The public change feed.
+    Changes,
 }
 
 /// One page of a list.
@@ -111,6 +117,7 @@ impl<N: ListNode> Connection<N> {
             Total::PendingCitations => count_pending_citations(db).await?,
             Total::ReviewQueue(filter) => count_review_queue(db, filter).await?,
             Total::Users(filter) => count_users(db, filter).await?,
+            Total::Changes => count_public_changes(db).await?,
         };
         Ok(count as i64)
     }

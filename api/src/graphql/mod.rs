@@ -28,6 +28,7 @@ pub mod context;
 pub mod cost;
 pub mod error;
 pub mod fact;
+pub mod feed;
 pub mod graph;
 pub mod guards;
 pub mod history;
@@ -61,6 +62,7 @@ pub struct Query(
     account::ViewerQuery,
     fact::query::ReviewQuery,
     history::HistoryQuery,
+    feed::FeedQuery,
     api_key::ApiKeyQuery,
 );
 

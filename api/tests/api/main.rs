@@ -14,6 +14,7 @@ mod connections;
 mod corroboration;
 mod disclosure;
 mod faults;
+mod feed;
 mod filters;
 mod fuzz_findings;
 mod graphiql;

@@ -42,22 +42,25 @@ impl SourceFilter {
 /// cites. A source an editor records stays unseen, title, URL and snapshot, until a fact citing
 /// it is published; editors, reviewers and admins see every source, so that they can cite it.
 fn cited_by_a_public_fact() -> SimpleExpr {
-    source::Column::Id.in_subquery(
-        Query::select()
-            .column(citation::Column::SourceId)
-            .from(citation::Entity)
-            .inner_join(
-                fact::Entity,
-                Expr::col((fact::Entity, fact::Column::Id)).equals((citation::Entity, citation::Column::FactId)),
-            )
-            .and_where(fact::Column::Status.is_in(PUBLIC_STATUSES.iter().copied()))
-            // A proposal is not public until a reviewer approves it; a withdrawn citation was.
-            .and_where(
-                Expr::col((citation::Entity, citation::Column::Status))
-                    .is_in([CitationStatus::Active, CitationStatus::Withdrawn]),
-            )
-            .to_owned(),
-    )
+    source::Column::Id.in_subquery(public_source_ids())
+}
+
+/// The ids of the sources the public may see (see `cited_by_a_public_fact`), as a subquery.
+pub fn public_source_ids() -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(citation::Column::SourceId)
+        .from(citation::Entity)
+        .inner_join(
+            fact::Entity,
+            Expr::col((fact::Entity, fact::Column::Id)).equals((citation::Entity, citation::Column::FactId)),
+        )
+        .and_where(fact::Column::Status.is_in(PUBLIC_STATUSES.iter().copied()))
+        // A proposal is not public until a reviewer approves it; a withdrawn citation was.
+        .and_where(
+            Expr::col((citation::Entity, citation::Column::Status))
+                .is_in([CitationStatus::Active, CitationStatus::Withdrawn]),
+        )
+        .to_owned()
 }
 
 /// The cursor pointing at `source` in the newest-first ordering.
