@@ -1,5 +1,5 @@
-//! The request's guards as one async-graphql extension: the NUL and missing-variable refusals
-//! after parsing, the
+//! The request's guards as one async-graphql extension: the NUL, missing-variable and
+//! out-of-range-Int refusals after parsing, the
 //! complexity and depth limits after validation, the response budget around execution and
 //! every field, and the answer's fields put in the query's order after execution. One extension, because async-graphql wraps every field's resolution in a boxed
 //! future per installed extension, whether or not it has a `resolve` hook: three extensions
@@ -13,6 +13,7 @@ use async_graphql::extensions::{
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{Request, Response, ServerError, ServerResult, ValidationResult, Value, Variables};
 
+use super::int_range::refuse_out_of_range_ints;
 use super::limits::ComplexityAndDepth;
 use super::nul_guard::refuse_nul;
 use super::required_variables::refuse_missing_variables;
@@ -81,6 +82,7 @@ impl Extension for Guards {
         refuse_nul(&document, variables)?;
         let operation_name = self.operation_name.get().and_then(Option::as_deref);
         refuse_missing_variables(&document, operation_name, variables)?;
+        refuse_out_of_range_ints(&document, operation_name, variables, &ctx.schema_env.registry)?;
         let _ = self.document.set((document.clone(), variables.clone()));
         Ok(document)
     }

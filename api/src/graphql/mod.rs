@@ -33,6 +33,7 @@ pub mod graph;
 pub mod guards;
 pub mod history;
 pub mod ids;
+pub mod int_range;
 pub mod kind;
 pub mod limits;
 pub mod loaders;

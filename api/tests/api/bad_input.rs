@@ -489,7 +489,34 @@ async fn a_body_that_is_not_a_graphql_request_is_a_client_error_not_a_500(backen
     assert_eq!(table_counts(&app).await, before);
 }
 
+/// An Int outside 32 bits is refused wherever it stands, even under a field that never
+/// resolves (schemathesis found one under an empty page answered as valid).
+async fn an_int_out_of_range_is_refused_wherever_it_stands(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    let under_empty_page = "{ facts(first: 0) { edges { node { citations { quoteInContext(chars: 9267468862718) \
+         { before } } } } } }";
+    assert_bad_input(&app.graphql(under_empty_page, json!({})).await, "chars");
+    let as_variable = "query($n: Int) { facts(first: $n) { totalCount } }";
+    assert_bad_input(&app.graphql(as_variable, json!({ "n": 5_000_000_000_i64 })).await, "$n");
+    assert_bad_input(&app.graphql(as_variable, json!({ "n": -2_147_483_649_i64 })).await, "$n");
+    // In a mutation's input object: refused before anything runs.
+    let editor = app.login("editor@demo.chancery", "demo-editor-password").await;
+    let fact = app.query_ok("{ facts(first: 1) { nodes { id } } }", json!({})).await["facts"]["nodes"][0]["id"].clone();
+    let revisions = app.row_count("revisions").await;
+    let retract = format!(
+        "mutation {{ retractFact(input: {{id: {fact}, expectedVersion: 4294967296, reason: \"x\"}}) {{ fact {{ id }} }} }}"
+    );
+    assert_bad_input(&app.graphql_as(&editor, &retract, json!({})).await, "input.expectedVersion");
+    assert_eq!(app.row_count("revisions").await, revisions, "nothing was written");
+    // The range's ends are Ints.
+    let at_the_edge =
+        "{ facts(first: 0) { edges { node { citations { quoteInContext(chars: 2147483647) { before } } } } } }";
+    let body = app.graphql(at_the_edge, json!({})).await;
+    assert!(body.get("errors").is_none(), "{body:#}");
+}
+
 backend_tests!(
+    an_int_out_of_range_is_refused_wherever_it_stands,
     malformed_or_foreign_fact_id_is_refused_naming_id,
     malformed_node_id_is_refused_naming_id,
     malformed_or_foreign_actor_id_is_refused_naming_id,
