@@ -21,6 +21,7 @@ mod m20261126_000013_proposed_at_format;
 mod m20261127_000014_public_generation;
 mod m20261127_000015_api_keys;
 mod m20261127_000016_citations_by_fact;
+mod m20261127_000017_public_source_events;
 mod schema_helpers;
 
 pub struct Migrator;
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000014_public_generation::Migration),
             Box::new(m20261127_000015_api_keys::Migration),
             Box::new(m20261127_000016_citations_by_fact::Migration),
+            Box::new(m20261127_000017_public_source_events::Migration),
         ]
     }
 }

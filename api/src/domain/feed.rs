@@ -11,13 +11,13 @@
 //!
 //! Which entries are public follows from the workflow table: approval publishes a fact;
 //! retraction, supersession and every citation step happen only to a published fact; a merge
-//! changes the public actors. A source's changes are public while a public fact cites it (the
-//! public does not see an unseen source, nor learn when an editor changed it): they are listed
-//! when the source is visible at the time of reading. Nothing in the feed names an editor or a
-//! reviewer.
+//! changes the public actors. A source's change is public if a public fact cited the source
+//! when it changed (the public does not see an unseen source, nor learn when an editor changed
+//! it): the source's write path marks such entries as it appends them, so a change never
+//! appears later behind a reader's cursor. Nothing in the feed names an editor or a reviewer.
 use chrono::{DateTime, Utc};
 use entity::revision;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -25,7 +25,6 @@ use uuid::Uuid;
 
 use super::chain::Subject;
 use super::pagination::{Cursor, Page, PageDirection, PageRequest};
-use super::source::query::public_source_ids;
 use super::{DomainError, DomainResult};
 
 /// The tag of the feed's cursors.
@@ -98,8 +97,9 @@ fn public_entries() -> Condition {
                 .add(revision::Column::Action.eq("MERGED")),
         )
         .add(Condition::all().add(revision::Column::Subject.eq(Subject::Source.as_str())).add(
-            // A source entry's subject id is the source's id.
-            revision::Column::FactId.in_subquery(public_source_ids()),
+            revision::Column::Seq.in_subquery(
+                Query::select().column(PublicSourceEvents::Seq).from(PublicSourceEvents::Table).to_owned(),
+            ),
         ))
 }
 
@@ -113,6 +113,25 @@ struct LogRow {
     action: String,
     fact_id: Uuid,
     merge_snapshot: Option<String>,
+}
+
+/// The positions of the log's source entries written while the source was public.
+#[derive(sea_orm::DeriveIden)]
+enum PublicSourceEvents {
+    Table,
+    Seq,
+}
+
+/// Marks the log entry at `sequence`, about a source the public can see, as a public event.
+/// The source's write path calls it in the transaction that appended the entry.
+pub async fn mark_public_source_event<C: ConnectionTrait>(db: &C, sequence: i64) -> DomainResult<()> {
+    let insert = Query::insert()
+        .into_table(PublicSourceEvents::Table)
+        .columns([PublicSourceEvents::Seq])
+        .values_panic([sequence.into()])
+        .to_owned();
+    db.execute(&insert).await?;
+    Ok(())
 }
 
 /// The sequence number a cursor of the feed stands after.

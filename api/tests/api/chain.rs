@@ -62,17 +62,7 @@ async fn a_record_with_every_kind_of_change(backend: Backend) -> TestApp {
     )
     .await;
 
-    let create = "mutation($n: String!) { createActor(input: {name: $n, kind: STATE}) { actor { id version } } }";
-    let keep = app.ok_as(&admin, create, json!({ "n": "Kept state" })).await["createActor"]["actor"].clone();
-    let gone = app.ok_as(&admin, create, json!({ "n": "Duplicate state" })).await["createActor"]["actor"].clone();
-    let merge = json!({ "keepId": keep["id"], "mergeId": gone["id"],
-        "expectedVersions": { "keep": keep["version"], "merge": gone["version"] } });
-    app.ok_as(
-        &admin,
-        "mutation($i: MergeActorsInput!) { mergeActors(input: $i) { actor { id } } }",
-        json!({ "i": merge }),
-    )
-    .await;
+    app.two_states_merged(&admin).await;
     app
 }
 

@@ -113,6 +113,106 @@ fn feed_cursor(key: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("chg|{key}|{}", uuid::Uuid::now_v7()))
 }
 
+/// A source by the demo editor holding `quote`, not yet cited by anything: (id, version).
+async fn unseen_source(app: &TestApp, editor: &str, quote: &str) -> (String, i64) {
+    let input = json!({ "url": format!("https://example.org/feed/{}", uuid::Uuid::now_v7().simple()),
+        "title": "A second report of the call", "kind": "NEWS_ARTICLE",
+        "snapshot": format!("The second report says: {quote} That is all.") });
+    let created = app
+        .ok_as(
+            editor,
+            "mutation($i: CreateSourceInput!) { createSource(input: $i) { source { id version } } }",
+            json!({ "i": input }),
+        )
+        .await;
+    let source = &created["createSource"]["source"];
+    (source["id"].as_str().unwrap().to_owned(), source["version"].as_i64().unwrap())
+}
+
+async fn update_title(app: &TestApp, token: &str, source: &str, version: i64, title: &str) -> i64 {
+    let update = "mutation($i: UpdateSourceInput!) { updateSource(input: $i) { source { version } } }";
+    let updated =
+        app.ok_as(token, update, json!({ "i": { "id": source, "expectedVersion": version, "title": title } })).await;
+    updated["updateSource"]["source"]["version"].as_i64().unwrap()
+}
+
+async fn every_kind_of_public_event_reaches_the_feed_and_nothing_else(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    let (_, start) = read_all(&app, 100).await;
+    let start = start.unwrap();
+    let editor = app.login("editor@demo.chancery", "demo-editor-password").await;
+    let reviewer = app.login("reviewer@demo.chancery", "demo-reviewer-password").await;
+    let (_, admin) = app.user_with_role(entity::enums::UserRole::Admin).await;
+    let (russia, syria, demo_source) =
+        (app.actor_id("Russia").await, app.actor_id("Syria").await, app.demo_source_id().await);
+
+    // A fact published, then replaced by a published correction.
+    let (original, version) = submitted_fact(&app, &editor, "A visit a correction will replace.").await;
+    let approved = app.ok_as(&reviewer, APPROVE_FACT, json!({ "id": original, "v": version })).await;
+    let version = approved["reviewFact"]["fact"]["version"].as_i64().unwrap();
+    let mut correction = support::visit_input(&russia, &syria, &demo_source, "The corrected visit.");
+    correction["id"] = json!(original);
+    correction["expectedVersion"] = json!(version);
+    let supersede = "mutation($input: SupersedeFactInput!) { supersedeFact(input: $input) { fact { id version } } }";
+    let draft = app.ok_as(&editor, supersede, json!({ "input": correction })).await["supersedeFact"]["fact"].clone();
+    let corrected = draft["id"].as_str().unwrap().to_owned();
+    let submitted = app.ok_as(&editor, SUBMIT_FACT, json!({ "id": corrected, "v": draft["version"] })).await;
+    let version = submitted["submitFact"]["fact"]["version"].clone();
+    app.ok_as(&reviewer, APPROVE_FACT, json!({ "id": corrected, "v": version })).await;
+
+    // A second outlet's report: its source changed while unseen (no event, ever), cited,
+    // changed while public (an event), its citation withdrawn.
+    let quote = "Moscow and Damascus agreed to keep talking.";
+    let (source, version) = unseen_source(&app, &editor, quote).await;
+    let version = update_title(&app, &editor, &source, version, "Retitled while nobody could see it").await;
+    let propose = "mutation($i: ProposeCitationInput!) { proposeCitation(input: $i) { citation { id } } }";
+    let citation =
+        json!({ "factId": corrected, "citation": { "source": source, "quote": quote, "attribution": "DIRECT" } });
+    let proposed = app.ok_as(&editor, propose, json!({ "i": citation })).await;
+    let citation_id = proposed["proposeCitation"]["citation"]["id"].clone();
+    let review =
+        "mutation($c: ID!) { reviewCitation(input: {citationId: $c, decision: APPROVE}) { citation { status } } }";
+    app.ok_as(&reviewer, review, json!({ "c": citation_id })).await;
+    update_title(&app, &admin, &source, version, "Retitled in public").await;
+    let withdraw = "mutation($c: ID!) { withdrawCitation(input: {citationId: $c, reason: \"The report was removed.\"}) { citation { status } } }";
+    app.ok_as(&reviewer, withdraw, json!({ "c": citation_id })).await;
+
+    // Two actors merged.
+    let (keep, gone) = app.two_states_merged(&admin).await;
+
+    let page = changes(&app, 100, Some(&start)).await;
+    let events: Vec<(String, String)> = page["edges"].as_array().unwrap().iter().map(event).collect();
+    let kinds: Vec<&str> = events.iter().map(|(kind, _)| kind.as_str()).collect();
+    // The correction's approval writes the original's supersession, then its own publication,
+    // in one transaction: the log's order.
+    assert_eq!(
+        kinds,
+        [
+            "FACT_PUBLISHED",
+            "FACT_SUPERSEDED",
+            "FACT_PUBLISHED",
+            "CITATION_ADDED",
+            "SOURCE_UPDATED",
+            "CITATION_WITHDRAWN",
+            "ACTOR_MERGED"
+        ],
+        "one event per public change, none for the change made while the source was unseen: {events:#?}"
+    );
+    let node = |i: usize| page["edges"][i]["node"].clone();
+    assert_eq!(events[0].1, original);
+    assert_eq!(events[1].1, original);
+    assert_eq!(node(1)["correction"]["id"], json!(corrected), "a supersession names its correction");
+    assert_eq!(node(1)["subject"]["status"], "SUPERSEDED");
+    assert_eq!(events[2].1, corrected);
+    assert_eq!(events[3].1, corrected);
+    assert_eq!(events[4].1, source, "the source's change while public");
+    assert_eq!(node(4)["subject"]["__typename"], "Source");
+    assert_eq!(events[5].1, corrected);
+    assert_eq!(events[6].1, keep["id"].as_str().unwrap());
+    assert_eq!(node(6)["mergedActorId"], gone["id"], "a merge names the actor merged away");
+    assert_eq!(node(6)["subject"]["__typename"], "Actor");
+}
+
 async fn bad_feed_arguments_are_refused_with_the_argument_named(backend: Backend) {
     let app = TestApp::spawn_with_demo(backend).await;
     let facts_cursor = app.query_ok("{ facts(first: 1) { pageInfo { endCursor } } }", json!({})).await["facts"]
@@ -229,6 +329,7 @@ async fn twenty_concurrent_publishers_are_each_seen_once_in_log_order(backend: B
 
 backend_tests!(
     the_feed_lists_public_events_in_commit_order_and_names_nobody,
+    every_kind_of_public_event_reaches_the_feed_and_nothing_else,
     bad_feed_arguments_are_refused_with_the_argument_named,
     a_page_of_the_feed_costs_the_same_statements_at_any_size,
     twenty_concurrent_publishers_are_each_seen_once_in_log_order,

@@ -45,8 +45,16 @@ fn cited_by_a_public_fact() -> SimpleExpr {
     source::Column::Id.in_subquery(public_source_ids())
 }
 
+/// Whether the public may see the source `id` (a public fact cites it).
+pub async fn is_public<C: ConnectionTrait>(db: &C, id: crate::domain::ids::SourceId) -> DomainResult<bool> {
+    use sea_orm::PaginatorTrait;
+    let found =
+        source::Entity::find().filter(source::Column::Id.eq(id.0)).filter(cited_by_a_public_fact()).count(db).await?;
+    Ok(found > 0)
+}
+
 /// The ids of the sources the public may see (see `cited_by_a_public_fact`), as a subquery.
-pub fn public_source_ids() -> sea_orm::sea_query::SelectStatement {
+fn public_source_ids() -> sea_orm::sea_query::SelectStatement {
     Query::select()
         .column(citation::Column::SourceId)
         .from(citation::Entity)

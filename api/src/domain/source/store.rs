@@ -311,7 +311,12 @@ pub async fn update_source<C: ConnectionTrait + TransactionTrait>(
         })
         .to_string(),
     };
-    chain::append(&txn, entry).await?;
+    let appended = chain::append(&txn, entry).await?;
+    // The change is a public event only if the public can see the source now (see
+    // `domain::feed`); decided here, in the change's transaction, once and for good.
+    if super::query::is_public(&txn, id).await? {
+        crate::domain::feed::mark_public_source_event(&txn, appended.seq).await?;
+    }
     txn.commit().await?;
     Ok((updated, outcome))
 }

@@ -368,6 +368,19 @@ impl TestApp {
         (self.statements.get() - before, body)
     }
 
+    /// Two new states, the second merged into the first by `admin`: (kept, merged), each as
+    /// `{ id version }` when created.
+    pub async fn two_states_merged(&self, admin: &str) -> (Value, Value) {
+        let create = "mutation($n: String!) { createActor(input: {name: $n, kind: STATE}) { actor { id version } } }";
+        let keep = self.ok_as(admin, create, json!({ "n": "Kept state" })).await["createActor"]["actor"].clone();
+        let gone = self.ok_as(admin, create, json!({ "n": "Duplicate state" })).await["createActor"]["actor"].clone();
+        let merge = json!({ "keepId": keep["id"], "mergeId": gone["id"],
+            "expectedVersions": { "keep": keep["version"], "merge": gone["version"] } });
+        let merged = "mutation($i: MergeActorsInput!) { mergeActors(input: $i) { actor { id } } }";
+        self.ok_as(admin, merged, json!({ "i": merge })).await;
+        (keep, gone)
+    }
+
     /// The number of rows in `table`, to prove a refused request changed nothing.
     pub async fn row_count(&self, table: &str) -> i64 {
         let row = self
