@@ -107,10 +107,10 @@ impl<'a> Checker<'a> {
                 single => self.value(single, inner, path),
             },
             MetaTypeName::Named(name) => match (self.registry.types.get(name), value) {
-                (Some(MetaType::Scalar { name, .. }), Value::Number(number)) if name == "Int" => {
-                    if !number.as_i64().is_some_and(|n| i32::try_from(n).is_ok()) {
-                        self.violations.add(path.to_owned(), MESSAGE);
-                    }
+                (Some(MetaType::Scalar { name, .. }), Value::Number(number))
+                    if name == "Int" && number.as_i64().is_none_or(|n| i32::try_from(n).is_err()) =>
+                {
+                    self.violations.add(path.to_owned(), MESSAGE);
                 }
                 (Some(MetaType::InputObject { input_fields, .. }), Value::Object(fields)) => {
                     for (field, field_value) in fields {
