@@ -302,13 +302,13 @@ pub struct ServeConfig {
     #[arg(long = "shutdown-grace-secs", env = "CHANCERY_SHUTDOWN_GRACE_SECS", default_value_t = DEFAULT_SHUTDOWN_GRACE_SECS)]
     pub shutdown_grace_secs: u64,
     /// Serve introspection queries (disable in production if the schema should not be browsable).
-    #[arg(long = "introspection", env = "CHANCERY_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
+    #[arg(long = "introspection", env = "CHANCERY_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub introspection: bool,
     /// Serve introspection to callers without a token (off hides the schema from the public).
-    #[arg(long = "anonymous-introspection", env = "CHANCERY_ANONYMOUS_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
+    #[arg(long = "anonymous-introspection", env = "CHANCERY_ANONYMOUS_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub anonymous_introspection: bool,
     /// Suggest field names in validation errors ("did you mean …").
-    #[arg(long = "suggestions", env = "CHANCERY_SUGGESTIONS", default_value_t = true, action = clap::ArgAction::Set)]
+    #[arg(long = "suggestions", env = "CHANCERY_SUGGESTIONS", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub suggestions: bool,
     /// Origins allowed to call the API from a browser, comma-separated (empty: no CORS).
     #[arg(long = "cors-origins", env = "CHANCERY_CORS_ORIGINS", default_value = "")]
@@ -363,7 +363,7 @@ pub struct ServeConfig {
     #[arg(long = "max-connections-per-address", env = "CHANCERY_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS)]
     pub max_connections_per_address: usize,
     /// Cache answers to anonymous queries until the public record changes (ETag, 304).
-    #[arg(long = "response-cache", env = "CHANCERY_RESPONSE_CACHE", default_value_t = false, action = clap::ArgAction::Set)]
+    #[arg(long = "response-cache", env = "CHANCERY_RESPONSE_CACHE", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub response_cache: bool,
     /// Most bytes of answers the response cache holds.
     #[arg(long = "response-cache-bytes", env = "CHANCERY_RESPONSE_CACHE_BYTES", default_value_t = DEFAULT_RESPONSE_CACHE_BYTES)]
@@ -663,6 +663,23 @@ mod tests {
             assert_eq!(cli.database.url, "sqlite://x.db", "{args:?}");
             assert_eq!(cli.log.level, "warn", "{args:?}");
         }
+    }
+
+    /// A boolean setting alone means true, like `--demo`; with a value it takes that value.
+    #[test]
+    fn a_boolean_setting_alone_means_true_and_takes_a_value_too() {
+        let serve = |args: &[&str]| match Cli::try_parse_from(args).unwrap_or_else(|error| panic!("{args:?}: {error}"))
+        {
+            Cli { command: Some(Command::Serve(serve)), .. } => *serve,
+            _ => panic!("{args:?} is not serve"),
+        };
+        let bare = serve(&["chancery", "serve", "--response-cache", "--introspection", "--bind", "127.0.0.1:0"]);
+        assert!(bare.response_cache && bare.introspection);
+        let valued = serve(&["chancery", "serve", "--response-cache", "false", "--introspection", "false"]);
+        assert!(!valued.response_cache && !valued.introspection);
+        let defaults = serve(&["chancery", "serve"]);
+        assert!(!defaults.response_cache && defaults.introspection && defaults.suggestions);
+        assert!(Cli::try_parse_from(["chancery", "serve", "--response-cache", "maybe"]).is_err());
     }
 
     #[test]
