@@ -13,7 +13,7 @@ use async_graphql::{ServerResult, Value, Variables};
 
 use super::error::ApiError;
 use super::operation::selected_operation;
-use crate::domain::{DomainError, Violations};
+use crate::domain::Violations;
 
 const MESSAGE: &str = "must be an Int from -2147483648 to 2147483647";
 
@@ -33,18 +33,10 @@ pub fn refuse_out_of_range_ints(
             checker.value(value, &definition.node.var_type.node.to_string(), &format!("${name}"));
         }
     }
-    let root = match operation.node.ty {
-        async_graphql::parser::types::OperationType::Query => Some(registry.query_type.as_str()),
-        async_graphql::parser::types::OperationType::Mutation => registry.mutation_type.as_deref(),
-        async_graphql::parser::types::OperationType::Subscription => registry.subscription_type.as_deref(),
-    };
-    if let Some(root) = root {
+    if let Some(root) = super::operation::root_type(registry, operation.node.ty) {
         checker.selection_set(&operation.node.selection_set.node, root);
     }
-    if checker.violations.is_empty() {
-        return Ok(());
-    }
-    Err(ApiError::from(DomainError::InvalidInput(checker.violations.into_violations())).into())
+    checker.violations.into_result().map_err(|refusal| ApiError::from(refusal).into())
 }
 
 struct Checker<'a> {

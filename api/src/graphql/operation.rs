@@ -1,5 +1,5 @@
 //! The operation a request runs, as the executor chooses it.
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition};
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition, OperationType};
 use async_graphql::Positioned;
 
 /// The operation of `document` that runs for `operation_name`: the one named; without a name,
@@ -14,6 +14,15 @@ pub fn selected_operation<'a>(
         (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name),
         (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => operations.values().next(),
         (DocumentOperations::Multiple(_), None) => None,
+    }
+}
+
+/// The root type an operation of type `ty` starts from, if the schema has one.
+pub fn root_type(registry: &async_graphql::registry::Registry, ty: OperationType) -> Option<&str> {
+    match ty {
+        OperationType::Query => Some(registry.query_type.as_str()),
+        OperationType::Mutation => registry.mutation_type.as_deref(),
+        OperationType::Subscription => registry.subscription_type.as_deref(),
     }
 }
 

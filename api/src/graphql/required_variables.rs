@@ -11,7 +11,7 @@ use async_graphql::{ServerResult, Value, Variables};
 
 use super::error::ApiError;
 use super::operation::selected_operation;
-use crate::domain::{DomainError, Violations};
+use crate::domain::Violations;
 
 /// Refuses the request when the operation it runs lacks a required variable. An operation name
 /// that names no operation (or a document of several without one) is left to the executor,
@@ -37,8 +37,5 @@ pub fn refuse_missing_variables(
             );
         }
     }
-    if violations.is_empty() {
-        return Ok(());
-    }
-    Err(ApiError::from(DomainError::InvalidInput(violations.into_violations())).into())
+    violations.into_result().map_err(|refusal| ApiError::from(refusal).into())
 }

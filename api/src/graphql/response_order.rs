@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use async_graphql::indexmap::IndexMap;
-use async_graphql::parser::types::{Directive, ExecutableDocument, Field, OperationType, Selection, SelectionSet};
+use async_graphql::parser::types::{Directive, ExecutableDocument, Field, Selection, SelectionSet};
 use async_graphql::registry::{MetaTypeName, Registry};
 use async_graphql::{Name, Positioned, Value, Variables};
 
@@ -25,12 +25,7 @@ pub fn order_answer(
     registry: &Registry,
 ) {
     let Some(operation) = selected_operation(document, operation_name) else { return };
-    let root = match operation.node.ty {
-        OperationType::Query => Some(registry.query_type.as_str()),
-        OperationType::Mutation => registry.mutation_type.as_deref(),
-        OperationType::Subscription => registry.subscription_type.as_deref(),
-    };
-    let Some(root) = root else { return };
+    let Some(root) = super::operation::root_type(registry, operation.node.ty) else { return };
     let mut orderer = Orderer { document, variables, registry, collected: HashMap::new() };
     orderer.order(data, root, &[&operation.node.selection_set.node]);
 }
