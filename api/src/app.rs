@@ -87,7 +87,8 @@ pub async fn build_with(
         ..ThrottlePolicy::default()
     };
     let throttle = LoginThrottle::new(policy, throttle_store.clone());
-    let services = SchemaServices { db: db.clone(), tokens: tokens.clone(), throttle };
+    let live = crate::live::LiveHub::new(db.clone(), Duration::from_millis(serve.subscriptions.poll_ms.max(10)));
+    let services = SchemaServices { db: db.clone(), tokens: tokens.clone(), throttle, live: live.clone() };
     let state = AppState {
         schema: build_schema_with(Some(services), limits, customize),
         tokens,
@@ -110,6 +111,9 @@ pub async fn build_with(
             throttle_store,
             std::time::Duration::from_secs(serve.api_key_recheck_secs),
         )),
+        live,
+        sockets: Arc::default(),
+        subscriptions: serve.subscriptions.clone(),
     };
     Ok(App { router: router(state, serve), db, statements, replica_statements, demo, connections })
 }

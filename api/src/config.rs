@@ -25,6 +25,14 @@ pub const DEFAULT_RESPONSE_WRITE_TIMEOUT_SECS: u64 = 30;
 pub const DEFAULT_BODY_READ_TIMEOUT_SECS: u64 = 10;
 pub const DEFAULT_BODY_MIN_BYTES_PER_SEC: u64 = 1024;
 pub const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS: usize = 64;
+pub const DEFAULT_MAX_WEBSOCKETS_PER_ADDRESS: usize = 16;
+pub const DEFAULT_MAX_WEBSOCKETS: usize = 2_048;
+pub const DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION: usize = 32;
+pub const DEFAULT_SUBSCRIPTION_BUFFER: usize = 256;
+pub const DEFAULT_WEBSOCKET_PING_SECS: u64 = 15;
+pub const DEFAULT_WEBSOCKET_IDLE_TIMEOUT_SECS: u64 = 45;
+pub const DEFAULT_WEBSOCKET_INIT_TIMEOUT_SECS: u64 = 10;
+pub const DEFAULT_SUBSCRIPTION_POLL_MS: u64 = 2_000;
 pub const DEFAULT_TOKEN_TTL_SECS: i64 = 3600;
 pub const DEFAULT_TOKEN_LEEWAY_SECS: u64 = 30;
 pub const DEFAULT_LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS: u32 = 5;
@@ -380,6 +388,8 @@ pub struct ServeConfig {
     pub auth: AuthConfig,
     #[command(flatten)]
     pub throttle: ThrottleConfig,
+    #[command(flatten)]
+    pub subscriptions: SubscriptionConfig,
 }
 
 /// Limits on one query, measured before it runs; every one is a flag of `ServeConfig`.
@@ -590,6 +600,53 @@ pub struct ThrottleConfig {
     pub login_failures_per_account: u32,
 }
 
+/// Limits of GraphQL subscriptions over WebSocket: each bounds what one client can hold of
+/// the server (sockets, subscriptions, memory) or how long a dead peer keeps its socket.
+#[derive(Debug, Clone, Args)]
+pub struct SubscriptionConfig {
+    /// Open WebSockets at once from one client address; 0 is no limit.
+    #[arg(long = "max-websockets-per-address", env = "CHANCERY_MAX_WEBSOCKETS_PER_ADDRESS", default_value_t = DEFAULT_MAX_WEBSOCKETS_PER_ADDRESS)]
+    pub max_websockets_per_address: usize,
+    /// Open WebSockets at once in all.
+    #[arg(long = "max-websockets", env = "CHANCERY_MAX_WEBSOCKETS", default_value_t = DEFAULT_MAX_WEBSOCKETS)]
+    pub max_websockets: usize,
+    /// Subscriptions at once on one WebSocket.
+    #[arg(long = "max-subscriptions-per-connection", env = "CHANCERY_MAX_SUBSCRIPTIONS_PER_CONNECTION", default_value_t = DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION)]
+    pub max_subscriptions_per_connection: usize,
+    /// Messages waiting to be sent to one WebSocket; a client that lets more pile up (it does
+    /// not read) is disconnected with close code 1008.
+    #[arg(long = "subscription-buffer", env = "CHANCERY_SUBSCRIPTION_BUFFER", default_value_t = DEFAULT_SUBSCRIPTION_BUFFER)]
+    pub buffer: usize,
+    /// Seconds between the server's pings on an open WebSocket.
+    #[arg(long = "websocket-ping-secs", env = "CHANCERY_WEBSOCKET_PING_SECS", default_value_t = DEFAULT_WEBSOCKET_PING_SECS)]
+    pub ping_secs: u64,
+    /// Seconds a WebSocket may stay silent (no pong, no message) before it is closed (code 3008).
+    #[arg(long = "websocket-idle-timeout-secs", env = "CHANCERY_WEBSOCKET_IDLE_TIMEOUT_SECS", default_value_t = DEFAULT_WEBSOCKET_IDLE_TIMEOUT_SECS)]
+    pub idle_timeout_secs: u64,
+    /// Seconds a new WebSocket has to send `connection_init` (else close code 4408).
+    #[arg(long = "websocket-init-timeout-secs", env = "CHANCERY_WEBSOCKET_INIT_TIMEOUT_SECS", default_value_t = DEFAULT_WEBSOCKET_INIT_TIMEOUT_SECS)]
+    pub init_timeout_secs: u64,
+    /// Milliseconds between reads of the revision log when nothing announced a change: the
+    /// safety net for a missed notification (a write by another tool, a dropped LISTEN connection).
+    #[arg(long = "subscription-poll-ms", env = "CHANCERY_SUBSCRIPTION_POLL_MS", default_value_t = DEFAULT_SUBSCRIPTION_POLL_MS)]
+    pub poll_ms: u64,
+}
+
+impl Default for SubscriptionConfig {
+    fn default() -> Self {
+        Self {
+            max_websockets_per_address: DEFAULT_MAX_WEBSOCKETS_PER_ADDRESS,
+            max_websockets: DEFAULT_MAX_WEBSOCKETS,
+            max_subscriptions_per_connection: DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+            buffer: DEFAULT_SUBSCRIPTION_BUFFER,
+            ping_secs: DEFAULT_WEBSOCKET_PING_SECS,
+            idle_timeout_secs: DEFAULT_WEBSOCKET_IDLE_TIMEOUT_SECS,
+            init_timeout_secs: DEFAULT_WEBSOCKET_INIT_TIMEOUT_SECS,
+            poll_ms: DEFAULT_SUBSCRIPTION_POLL_MS,
+        }
+    }
+}
+
 impl Default for ThrottleConfig {
     fn default() -> Self {
         Self {
@@ -644,6 +701,7 @@ impl Default for ServeConfig {
                 ..AuthConfig::default()
             },
             throttle: ThrottleConfig::default(),
+            subscriptions: SubscriptionConfig::default(),
         }
     }
 }

@@ -41,6 +41,11 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     BatchNotAllowed,
     TooManyConnections,
+    /// A subscription fell so far behind the events that some were dropped for it; resubscribe
+    /// with `after` set to the cursor of the last event received.
+    SubscriberLagged,
+    /// A WebSocket already holds as many subscriptions as the server allows.
+    TooManySubscriptions,
 }
 
 impl ErrorCode {
@@ -73,6 +78,8 @@ impl ErrorCode {
             Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
             Self::BatchNotAllowed => "BATCH_NOT_ALLOWED",
             Self::TooManyConnections => "TOO_MANY_CONNECTIONS",
+            Self::SubscriberLagged => "SUBSCRIBER_LAGGED",
+            Self::TooManySubscriptions => "TOO_MANY_SUBSCRIPTIONS",
         }
     }
 }

@@ -4,6 +4,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::HeaderMap;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -36,6 +38,7 @@ pub mod connections;
 pub mod graphiql;
 pub mod negotiation;
 pub mod response_cache;
+pub mod subscriptions;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -57,6 +60,11 @@ pub struct AppState {
     pub response_cache: Option<Arc<ResponseCache>>,
     pub cache_max_age_secs: u64,
     pub api_keys: Arc<ApiKeys>,
+    /// The live tail subscriptions read; told of every write this process serves.
+    pub live: crate::live::LiveHub,
+    /// The open WebSockets, counted against `subscriptions`' caps.
+    pub sockets: Arc<subscriptions::OpenSockets>,
+    pub subscriptions: crate::config::SubscriptionConfig,
 }
 
 /// The application's router with its middleware stack.
@@ -412,13 +420,32 @@ enum Transport {
 /// GraphiQL when there is none. A mutation, or a request carrying credentials, must use POST:
 /// a GET is what a cross-site page, a prefetcher or a crawler can trigger, and what a shared
 /// cache may keep.
+///
+/// With `Upgrade: websocket`, a WebSocket for subscriptions (`subscriptions`).
 async fn graphql_get(
     State(state): State<AppState>,
     axum::Extension(client): axum::Extension<ClientAddress>,
     axum::Extension(credentials): axum::Extension<Credentials>,
+    hold: Option<axum::Extension<connections::ConnectionHold>>,
+    websocket: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
     headers: HeaderMap,
     uri: axum::http::Uri,
 ) -> Response {
+    match websocket {
+        Ok(websocket) => {
+            // The caller is named in `connection_init`: a browser cannot set headers on a WebSocket.
+            if matches!(credentials, Credentials::Refused) {
+                return http_error(
+                    StatusCode::UNAUTHORIZED,
+                    ErrorCode::Unauthenticated,
+                    "the token is invalid or expired",
+                );
+            }
+            return subscriptions::upgrade(state, client, hold.map(|hold| hold.0), websocket);
+        }
+        Err(rejection) if headers.contains_key(header::UPGRADE) => return rejection.into_response(),
+        Err(_) => {}
+    }
     let params: Vec<(String, String)> =
         uri.query().map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
     let param = |name: &str| params.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str());
@@ -549,6 +576,10 @@ async fn run_operation(
     let started = ExecutionStarted::default();
     let mut response = state.schema.execute(request.data(started.clone())).await;
     let executed = if started.get() { Executed::Yes } else { Executed::No };
+    if started.mutation() {
+        // Subscribers, here and in the other processes, read what this write committed.
+        state.live.announce();
+    }
     // Errors raised by async-graphql itself (parse, validation, argument coercion) carry no
     // code; every error a client sees must, and those are all faults in the request.
     for error in &mut response.errors {

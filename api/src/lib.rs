@@ -9,6 +9,7 @@ pub mod domain;
 pub mod error_code;
 pub mod graphql;
 pub mod http;
+pub mod live;
 pub mod seed;
 pub mod telemetry;
 pub mod throttling;

@@ -248,3 +248,12 @@ impl TokenService {
         Ok(TokenSubject::Local { user_id, token_version: data.claims.ver })
     }
 }
+
+/// The `exp` claim of a token that `TokenService::validate` accepted (read without checking
+/// again): when a long-lived connection signed in with it must end.
+pub fn expiry_of(token: &str) -> Option<i64> {
+    use base64::Engine;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    serde_json::from_slice::<serde_json::Value>(&bytes).ok()?.get("exp")?.as_i64()
+}

@@ -1,6 +1,7 @@
 //! Connecting to the store. Postgres is the production backend; when no URL is configured an
 //! embedded SQLite file is used. Where the two differ, one function here hides the difference.
 pub mod connect_error;
+pub mod notify;
 pub mod rows;
 pub mod search;
 

@@ -137,11 +137,7 @@ pub async fn mark_public_source_event<C: ConnectionTrait>(db: &C, sequence: i64)
 /// The sequence number a cursor of the feed stands after.
 fn position(request: &PageRequest) -> DomainResult<Option<i64>> {
     let Some(raw) = &request.cursor else { return Ok(None) };
-    let argument = request.cursor_argument();
-    let cursor = Cursor::decode(raw, CURSOR_TAG, argument)?;
-    let sequence =
-        cursor.key.parse::<i64>().map_err(|_| DomainError::invalid(argument, "is not a cursor of this list"))?;
-    Ok(Some(sequence))
+    decode_cursor(raw, request.cursor_argument()).map(Some)
 }
 
 /// The public events after the request's cursor, oldest first, in one statement.
@@ -150,6 +146,22 @@ pub async fn public_changes<C: ConnectionTrait>(db: &C, request: &PageRequest) -
         return Err(DomainError::invalid("last", "the feed is read forwards: use `first` and `after`"));
     }
     let after = position(request)?;
+    let mut items = changes_after(db, after, request.size + 1).await?;
+    let has_next_page = items.len() as u64 > request.size;
+    items.truncate(request.size as usize);
+    Ok(Page { items, has_next_page, has_previous_page: after.is_some() })
+}
+
+/// The sequence number a feed cursor stands after; BAD_USER_INPUT on `argument` for anything
+/// that is not one.
+pub fn decode_cursor(raw: &str, argument: &'static str) -> DomainResult<i64> {
+    let cursor = Cursor::decode(raw, CURSOR_TAG, argument)?;
+    cursor.key.parse::<i64>().map_err(|_| DomainError::invalid(argument, "is not a cursor of this list"))
+}
+
+/// At most `limit` public events after position `after` (from the start without one), oldest
+/// first, in one statement.
+pub async fn changes_after<C: ConnectionTrait>(db: &C, after: Option<i64>, limit: u64) -> DomainResult<Vec<Change>> {
     let mut select = revision::Entity::find()
         .select_only()
         .columns([
@@ -175,11 +187,9 @@ pub async fn public_changes<C: ConnectionTrait>(db: &C, request: &PageRequest) -
         select = select.filter(revision::Column::Seq.gt(after));
     }
     let rows: Vec<LogRow> =
-        select.order_by_asc(revision::Column::Seq).limit(request.size + 1).into_model::<LogRow>().all(db).await?;
-    let has_next_page = rows.len() as u64 > request.size;
-    let items = rows
+        select.order_by_asc(revision::Column::Seq).limit(limit).into_model::<LogRow>().all(db).await?;
+    Ok(rows
         .into_iter()
-        .take(request.size as usize)
         .filter_map(|row| {
             let kind = ChangeKind::of(&row.subject, &row.action)?;
             let merged_actor_id = row
@@ -195,12 +205,160 @@ pub async fn public_changes<C: ConnectionTrait>(db: &C, request: &PageRequest) -
                 merged_actor_id,
             })
         })
-        .collect();
-    Ok(Page { items, has_next_page, has_previous_page: after.is_some() })
+        .collect())
+}
+
+/// The position of the log's last entry (0 for an empty log): every event at or before it is
+/// committed and visible.
+pub async fn log_head<C: ConnectionTrait>(db: &C) -> DomainResult<i64> {
+    let head = entity::revision_chain::Entity::find_by_id(1).one(db).await?;
+    Ok(head.map_or(0, |head| head.length))
+}
+
+/// What a subscriber may select a fact's events by: its kind and the actors taking part.
+#[derive(Debug, Clone, Default)]
+pub struct FactFacets {
+    pub kind_key: String,
+    pub actor_ids: Vec<Uuid>,
+}
+
+/// The facets of `fact_ids`, in two statements whatever their number.
+pub async fn fact_facets<C: ConnectionTrait>(
+    db: &C,
+    fact_ids: &[Uuid],
+) -> DomainResult<std::collections::HashMap<Uuid, FactFacets>> {
+    use entity::{fact, fact_participant};
+    let mut facets = std::collections::HashMap::new();
+    if fact_ids.is_empty() {
+        return Ok(facets);
+    }
+    let kinds: Vec<(Uuid, String)> = fact::Entity::find()
+        .select_only()
+        .columns([fact::Column::Id, fact::Column::KindKey])
+        .filter(fact::Column::Id.is_in(fact_ids.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (id, kind_key) in kinds {
+        facets.insert(id, FactFacets { kind_key, actor_ids: Vec::new() });
+    }
+    let participants: Vec<(Uuid, Uuid)> = fact_participant::Entity::find()
+        .select_only()
+        .columns([fact_participant::Column::FactId, fact_participant::Column::ActorId])
+        .filter(fact_participant::Column::FactId.is_in(fact_ids.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (fact_id, actor_id) in participants {
+        if let Some(facets) = facets.get_mut(&fact_id) {
+            facets.actor_ids.push(actor_id);
+        }
+    }
+    Ok(facets)
 }
 
 /// How many public events the feed holds.
 pub async fn count_public_changes<C: ConnectionTrait>(db: &C) -> DomainResult<u64> {
     use sea_orm::PaginatorTrait;
     Ok(revision::Entity::find().filter(public_entries()).count(db).await?)
+}
+
+impl ChangeKind {
+    /// Whether the event concerns a fact (rather than an actor or a source).
+    pub fn is_about_a_fact(self) -> bool {
+        matches!(
+            self,
+            Self::FactPublished
+                | Self::FactRetracted
+                | Self::FactSuperseded
+                | Self::CitationAdded
+                | Self::CitationWithdrawn
+        )
+    }
+}
+
+/// Which facts' events a subscriber asked for: lists are OR within a field and AND across,
+/// except `all_of_actors`, every one of whom must take part.
+#[derive(Debug, Clone, Default)]
+pub struct FactEventSelection {
+    pub kinds: Vec<String>,
+    pub actors: Vec<Uuid>,
+    pub all_of_actors: Vec<Uuid>,
+}
+
+impl FactEventSelection {
+    /// Checks the lists' lengths (those of the `facts` filter) and that every kind exists,
+    /// reporting every problem at once under `prefix`, with those found decoding ids (`reported`).
+    pub async fn validate<C: ConnectionTrait>(
+        self,
+        db: &C,
+        prefix: &str,
+        reported: super::Violations,
+    ) -> DomainResult<Self> {
+        use super::fact::query::{truncate, MAX_ALL_OF_ACTORS, MAX_FILTER_LIST};
+        let mut violations = reported;
+        for (name, length, most) in [
+            ("kinds", self.kinds.len(), MAX_FILTER_LIST),
+            ("actors", self.actors.len(), MAX_FILTER_LIST),
+            ("allOfActors", self.all_of_actors.len(), MAX_ALL_OF_ACTORS),
+        ] {
+            if length > most {
+                violations.add(format!("{prefix}.{name}"), format!("may list at most {most} values"));
+            }
+        }
+        if !self.kinds.is_empty() {
+            let known: Vec<String> = entity::fact_kind::Entity::find()
+                .select_only()
+                .column(entity::fact_kind::Column::Key)
+                .into_tuple()
+                .all(db)
+                .await?;
+            for (index, kind) in self.kinds.iter().enumerate() {
+                if !known.contains(kind) {
+                    violations
+                        .add(format!("{prefix}.kinds[{index}]"), format!("unknown fact kind `{}`", truncate(kind)));
+                }
+            }
+        }
+        violations.into_result()?;
+        Ok(self)
+    }
+
+    /// Whether a subscriber with this selection receives `change`, whose fact has `facets`.
+    pub fn matches(&self, change: &Change, facets: Option<&FactFacets>) -> bool {
+        if !change.kind.is_about_a_fact() {
+            return false;
+        }
+        let Some(facets) = facets else { return false };
+        (self.kinds.is_empty() || self.kinds.contains(&facets.kind_key))
+            && (self.actors.is_empty() || self.actors.iter().any(|actor| facets.actor_ids.contains(actor)))
+            && self.all_of_actors.iter().all(|actor| facets.actor_ids.contains(actor))
+    }
+}
+
+/// A public event with the facets of its fact (None for an actor's or a source's event).
+#[derive(Debug, Clone)]
+pub struct FacetedChange {
+    pub change: Change,
+    pub facets: Option<FactFacets>,
+}
+
+/// At most `limit` public events after position `after`, each with its fact's facets: three
+/// statements whatever the number.
+pub async fn faceted_changes_after<C: ConnectionTrait>(
+    db: &C,
+    after: Option<i64>,
+    limit: u64,
+) -> DomainResult<Vec<FacetedChange>> {
+    let changes = changes_after(db, after, limit).await?;
+    let fact_ids: Vec<Uuid> =
+        changes.iter().filter(|change| change.kind.is_about_a_fact()).map(|change| change.subject_id).collect();
+    let facets = fact_facets(db, &fact_ids).await?;
+    Ok(changes
+        .into_iter()
+        .map(|change| {
+            let facets = if change.kind.is_about_a_fact() { facets.get(&change.subject_id).cloned() } else { None };
+            FacetedChange { change, facets }
+        })
+        .collect())
 }

@@ -179,3 +179,17 @@ pub fn loader_error(error: Arc<DomainError>) -> ApiError {
 pub fn over_limit(code: ErrorCode, message: &str) -> async_graphql::ServerError {
     ApiError(async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", code.as_str()))).into()
 }
+
+/// A subscription that fell behind the events by `missed`: it ends, and its subscriber resumes
+/// from the last cursor it received (`resumeAfter`, when it received any).
+pub fn subscriber_lagged(missed: u64, resume_after: Option<String>) -> ApiError {
+    let message = format!(
+        "this subscription fell {missed} events behind and has ended; subscribe again with `after` set to the cursor of the last event received"
+    );
+    ApiError(async_graphql::Error::new(message).extend_with(|_, ext| {
+        ext.set("code", ErrorCode::SubscriberLagged.as_str());
+        if let Some(cursor) = &resume_after {
+            ext.set("resumeAfter", cursor.as_str());
+        }
+    }))
+}

@@ -1,9 +1,9 @@
 //! The request's guards as one async-graphql extension: the NUL, missing-variable and
-//! out-of-range-Int refusals after parsing, the
-//! complexity and depth limits after validation, the response budget around execution and
-//! every field, and the answer's fields put in the query's order after execution. One extension, because async-graphql wraps every field's resolution in a boxed
-//! future per installed extension, whether or not it has a `resolve` hook: three extensions
-//! were three layers around each of the hundreds of fields of a page.
+//! out-of-range-Int refusals after parsing, the complexity and depth limits after validation,
+//! the response budget around execution and every field, and the answer's fields put in the
+//! query's order after execution. One extension, because async-graphql wraps every field's
+//! resolution in a boxed future per installed extension, whether or not it has a `resolve`
+//! hook: three extensions were three layers around each of the hundreds of fields of a page.
 use std::sync::Arc;
 
 use async_graphql::extensions::{
@@ -40,12 +40,22 @@ impl ExtensionFactory for RequestGuards {
 /// Put in a request's data by the HTTP layer to learn whether execution began: when it did not,
 /// the request's errors are request errors (the document did not parse or validate, or its
 /// variables did not coerce), which GraphQL over HTTP answers differently from field errors.
+/// It also learns whether what ran was a mutation, after which subscribers must look for news.
 #[derive(Clone, Default)]
-pub struct ExecutionStarted(Arc<std::sync::atomic::AtomicBool>);
+pub struct ExecutionStarted(Arc<std::sync::atomic::AtomicU8>);
+
+const NOT_STARTED: u8 = 0;
+const STARTED: u8 = 1;
+const STARTED_MUTATION: u8 = 2;
 
 impl ExecutionStarted {
     pub fn get(&self) -> bool {
-        self.0.load(std::sync::atomic::Ordering::Relaxed)
+        self.0.load(std::sync::atomic::Ordering::Relaxed) != NOT_STARTED
+    }
+
+    /// Whether the operation that ran was a mutation.
+    pub fn mutation(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed) == STARTED_MUTATION
     }
 }
 
@@ -104,7 +114,11 @@ impl Extension for Guards {
         next: NextExecute<'_>,
     ) -> Response {
         if let Some(started) = ctx.data_opt::<ExecutionStarted>() {
-            started.0.store(true, std::sync::atomic::Ordering::Relaxed);
+            let mutation = self.document.get().is_some_and(|(document, _)| {
+                super::operation::selected_operation(document, operation_name)
+                    .is_some_and(|operation| operation.node.ty == async_graphql::parser::types::OperationType::Mutation)
+            });
+            started.0.store(if mutation { STARTED_MUTATION } else { STARTED }, std::sync::atomic::Ordering::Relaxed);
         }
         let mut response = next.run(ctx, operation_name).await;
         if let Some((document, variables)) = self.document.get() {

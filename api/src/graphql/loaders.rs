@@ -94,4 +94,23 @@ impl Loaders {
             users: make(UserById(db.clone())),
         }
     }
+
+    /// Loaders that keep nothing from one load to the next, for a subscription: it lives for
+    /// hours, and each event must show the record as it is then. Loads made for one event are
+    /// still batched.
+    pub fn uncached(db: &DatabaseConnection) -> Self {
+        let loaders = Self::new(db);
+        loaders.facts.enable_all_cache(false);
+        loaders.actors.enable_all_cache(false);
+        loaders.sources.enable_all_cache(false);
+        loaders.public_sources.enable_all_cache(false);
+        loaders.snapshots.enable_all_cache(false);
+        loaders.kinds.enable_all_cache(false);
+        loaders.participants.enable_all_cache(false);
+        loaders.qualifiers.enable_all_cache(false);
+        loaders.citations.enable_all_cache(false);
+        loaders.aliases.enable_all_cache(false);
+        loaders.users.enable_all_cache(false);
+        loaders
+    }
 }

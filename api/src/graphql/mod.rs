@@ -1,5 +1,6 @@
 //! The GraphQL API: the object graph (`graph`), and the inputs, queries and mutations per
-//! domain area (`fact/`, `actor`, `source`, `kind`, `account`, `api_key`, `node`, `history`), merged into
+//! domain area (`fact/`, `actor`, `source`, `kind`, `account`, `api_key`, `node`, `history`, `feed`,
+//! `subscription`), merged into
 //! one schema. Resolvers parse arguments, call the
 //! domain and map the result; the rules live in `domain`. Around them: the context accessors
 //! (`context`), the one connection type (`connection`), global ids (`ids`), DataLoaders
@@ -45,8 +46,9 @@ pub mod response_budget;
 pub mod response_order;
 pub mod scalars;
 pub mod source;
+pub mod subscription;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::tokens::TokenService;
@@ -78,16 +80,18 @@ pub struct Mutation(
     api_key::ApiKeyMutation,
 );
 
-pub type ChancerySchema = Schema<Query, Mutation, EmptySubscription>;
+pub type ChancerySchema = Schema<Query, Mutation, subscription::Subscription>;
 
 /// The schema while it is being built; `app::build_with` lets an embedder add to it.
-pub type ChancerySchemaBuilder = async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription>;
+pub type ChancerySchemaBuilder = async_graphql::SchemaBuilder<Query, Mutation, subscription::Subscription>;
 
 /// What resolvers need besides their arguments.
 pub struct SchemaServices {
     pub db: DatabaseConnection,
     pub tokens: TokenService,
     pub throttle: LoginThrottle,
+    /// The live tail that subscriptions read.
+    pub live: crate::live::LiveHub,
 }
 
 /// Limits that keep a single query from monopolizing the server.
@@ -124,7 +128,7 @@ pub fn build_schema_with(
     limits: QueryLimits,
     customize: impl FnOnce(ChancerySchemaBuilder) -> ChancerySchemaBuilder,
 ) -> ChancerySchema {
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    let mut builder = Schema::build(Query::default(), Mutation::default(), subscription::Subscription)
         .extension(guards::RequestGuards {
             limits: limits::ComplexityAndDepth { max_complexity: limits.max_complexity, max_depth: limits.max_depth },
             max_response_bytes: limits.max_response_bytes,
@@ -138,7 +142,7 @@ pub fn build_schema_with(
         builder = builder.disable_suggestions();
     }
     if let Some(services) = services {
-        builder = builder.data(services.db).data(services.tokens).data(services.throttle);
+        builder = builder.data(services.db).data(services.tokens).data(services.throttle).data(services.live);
     }
     customize(builder).finish()
 }

@@ -130,12 +130,17 @@ pub async fn serve(
             continue;
         };
         let router = router.clone();
+        let slot = Arc::new(slot);
+        let hold = ConnectionHold { _slot: slot.clone(), stopping: stopping_rx.clone(), _closed: closed_rx.clone() };
         let service = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
             request.extensions_mut().insert(ConnectInfo(peer));
+            request.extensions_mut().insert(hold.clone());
             router.clone().oneshot(request)
         });
         let stream = WriteStallLimit { inner: stream, limit: limits.write_stall_timeout, stalled: None };
-        let connection = http.serve_connection(TokioIo::new(stream), service);
+        // With upgrades, a WebSocket's connection task ends at the handshake: the socket's own
+        // task then holds the connection's slot and the shutdown signal (`ConnectionHold`).
+        let connection = http.serve_connection(TokioIo::new(stream), service).with_upgrades();
         let mut stopping = stopping_rx.clone();
         let closed = closed_rx.clone();
         tokio::spawn(async move {
@@ -157,6 +162,25 @@ pub async fn serve(
     let _ = stopping_tx.send(true);
     drop(closed_rx);
     closed_tx.closed().await;
+}
+
+/// What a connection holds while it is open, given to each of its requests: a request that
+/// takes the connection over (a WebSocket) keeps it, so that the connection still counts
+/// against the caps, learns when the server stops, and is waited for on shutdown.
+#[derive(Clone)]
+pub struct ConnectionHold {
+    _slot: Arc<Slot>,
+    stopping: tokio::sync::watch::Receiver<bool>,
+    _closed: tokio::sync::watch::Receiver<()>,
+}
+
+impl ConnectionHold {
+    /// Resolves when the server begins to shut down.
+    pub async fn stopping(&mut self) {
+        if self.stopping.wait_for(|stopping| *stopping).await.is_err() {
+            // The server's loop is gone without a signal: it is stopping too.
+        }
+    }
 }
 
 /// A connection whose client stops taking the answer (its receive window stays shut) is
@@ -256,9 +280,37 @@ struct OpenConnections {
 
 #[derive(Debug, Default)]
 struct Counts {
-    total: usize,
-    by_client: HashMap<IpAddr, usize>,
+    open: OpenCounts,
     last_warned: Option<std::time::Instant>,
+}
+
+/// How many of something (connections, WebSockets) are open, in all and per client.
+#[derive(Debug, Default)]
+pub struct OpenCounts {
+    pub total: usize,
+    by_client: HashMap<IpAddr, usize>,
+}
+
+impl OpenCounts {
+    /// How many `client` holds.
+    pub fn of(&self, client: IpAddr) -> usize {
+        self.by_client.get(&client).copied().unwrap_or(0)
+    }
+
+    pub fn add(&mut self, client: IpAddr) {
+        self.total += 1;
+        *self.by_client.entry(client).or_insert(0) += 1;
+    }
+
+    pub fn remove(&mut self, client: IpAddr) {
+        self.total -= 1;
+        if let Some(count) = self.by_client.get_mut(&client) {
+            *count -= 1;
+            if *count == 0 {
+                self.by_client.remove(&client);
+            }
+        }
+    }
 }
 
 impl OpenConnections {
@@ -266,8 +318,8 @@ impl OpenConnections {
     fn admit(open: &Arc<Self>, address: IpAddr, limits: &ConnectionLimits) -> Option<Slot> {
         let client = client_of(address);
         let mut counts = open.counts.lock().unwrap_or_else(|e| e.into_inner());
-        let from_client = counts.by_client.get(&client).copied().unwrap_or(0);
-        let over_total = counts.total >= limits.max_connections;
+        let from_client = counts.open.of(client);
+        let over_total = counts.open.total >= limits.max_connections;
         let over_client = limits.max_connections_per_address > 0
             && from_client >= limits.max_connections_per_address
             && !limits.trusted_proxies.contains(address.to_canonical());
@@ -277,12 +329,11 @@ impl OpenConnections {
             if counts.last_warned.is_none_or(|at| now.duration_since(at) >= Duration::from_secs(1)) {
                 counts.last_warned = Some(now);
                 let cap = if over_total { "--max-connections" } else { "--max-connections-per-address" };
-                tracing::warn!(%client, open = counts.total, from_client, cap, "refusing connections over a cap");
+                tracing::warn!(%client, open = counts.open.total, from_client, cap, "refusing connections over a cap");
             }
             return None;
         }
-        counts.total += 1;
-        *counts.by_client.entry(client).or_insert(0) += 1;
+        counts.open.add(client);
         Some(Slot { open: open.clone(), client })
     }
 }
@@ -295,19 +346,12 @@ struct Slot {
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        let mut counts = self.open.counts.lock().unwrap_or_else(|e| e.into_inner());
-        counts.total -= 1;
-        if let Some(count) = counts.by_client.get_mut(&self.client) {
-            *count -= 1;
-            if *count == 0 {
-                counts.by_client.remove(&self.client);
-            }
-        }
+        self.open.counts.lock().unwrap_or_else(|e| e.into_inner()).open.remove(self.client);
     }
 }
 
 /// The client an address stands for: an IPv6 client has a /64 to itself, so the /64 counts as one.
-fn client_of(address: IpAddr) -> IpAddr {
+pub(crate) fn client_of(address: IpAddr) -> IpAddr {
     match address {
         IpAddr::V4(_) => address,
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {

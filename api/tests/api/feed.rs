@@ -8,12 +8,15 @@ use crate::support::{self, Backend, TestApp};
 use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
 
-const CREATE_FACT: &str = "mutation($input: CreateFactInput!) { createFact(input: $input) { fact { id version } } }";
-const SUBMIT_FACT: &str =
+pub(crate) const CREATE_FACT: &str =
+    "mutation($input: CreateFactInput!) { createFact(input: $input) { fact { id version } } }";
+pub(crate) const SUBMIT_FACT: &str =
     "mutation($id: ID!, $v: Int!) { submitFact(input: {id: $id, expectedVersion: $v}) { fact { id version } } }";
-const APPROVE_FACT: &str = "mutation($id: ID!, $v: Int!) { reviewFact(input: {id: $id, expectedVersion: $v, \
+pub(crate) const APPROVE_FACT: &str =
+    "mutation($id: ID!, $v: Int!) { reviewFact(input: {id: $id, expectedVersion: $v, \
      decision: APPROVE}) { fact { id status version } } }";
-const RETRACT_FACT: &str = "mutation($id: ID!, $v: Int!) { retractFact(input: {id: $id, expectedVersion: $v, \
+pub(crate) const RETRACT_FACT: &str =
+    "mutation($id: ID!, $v: Int!) { retractFact(input: {id: $id, expectedVersion: $v, \
      reason: \"The call did not take place.\"}) { fact { id version } } }";
 const CHANGES: &str = "query($first: Int, $after: String) { changes(first: $first, after: $after) { totalCount \
      edges { cursor node { type at subjectId subject { __typename ... on Fact { id status } } correction { id } \
@@ -24,7 +27,7 @@ fn event(edge: &Value) -> (String, String) {
     (edge["node"]["type"].as_str().unwrap().to_owned(), edge["node"]["subjectId"].as_str().unwrap().to_owned())
 }
 
-async fn changes(app: &TestApp, first: i64, after: Option<&str>) -> Value {
+pub(crate) async fn changes(app: &TestApp, first: i64, after: Option<&str>) -> Value {
     app.query_ok(CHANGES, json!({ "first": first, "after": after })).await["changes"].clone()
 }
 
@@ -45,7 +48,7 @@ async fn read_all(app: &TestApp, size: i64) -> (Vec<(String, String)>, Option<St
 }
 
 /// A fact by the demo editor, submitted for review: (global id, version).
-async fn submitted_fact(app: &TestApp, editor: &str, summary: &str) -> (String, i64) {
+pub(crate) async fn submitted_fact(app: &TestApp, editor: &str, summary: &str) -> (String, i64) {
     let (russia, syria, source) =
         (app.actor_id("Russia").await, app.actor_id("Syria").await, app.demo_source_id().await);
     let input = support::visit_input(&russia, &syria, &source, summary);

@@ -32,6 +32,7 @@ mod schema;
 mod seed;
 mod sources;
 mod startup;
+mod subscriptions;
 mod throttling;
 mod tokens;
 mod vocabulary;

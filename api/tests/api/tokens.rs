@@ -40,7 +40,7 @@ const ED25519_PRIVATE_PEM: &str = include_str!("../fixtures/external-ed25519-pri
 // Building tokens
 // ---------------------------------------------------------------------------------------------
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
@@ -55,12 +55,12 @@ fn payload_of(token: &str) -> Value {
 }
 
 /// The user id (`sub`) a local token was issued to.
-fn subject_of(token: &str) -> String {
+pub(crate) fn subject_of(token: &str) -> String {
     payload_of(token)["sub"].as_str().unwrap().to_owned()
 }
 
 /// The claims of a token this server issues, for `user_id`, valid now.
-fn local_claims(user_id: &str) -> Value {
+pub(crate) fn local_claims(user_id: &str) -> Value {
     let now = now();
     json!({
         "sub": user_id,
@@ -75,7 +75,7 @@ fn local_claims(user_id: &str) -> Value {
 }
 
 /// `claims` with `key` set to `value`.
-fn with(mut claims: Value, key: &str, value: Value) -> Value {
+pub(crate) fn with(mut claims: Value, key: &str, value: Value) -> Value {
     claims[key] = value;
     claims
 }
@@ -95,7 +95,7 @@ fn hs256(header: &Header, claims: &Value, secret: &[u8]) -> String {
 }
 
 /// A token signed exactly as the test server signs its own.
-fn local_token(claims: &Value) -> String {
+pub(crate) fn local_token(claims: &Value) -> String {
     hs256(&local_header(), claims, TEST_JWT_SECRET.as_bytes())
 }
 

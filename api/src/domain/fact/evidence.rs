@@ -38,7 +38,7 @@ pub struct CitationOutcome {
     pub fact: fact::Model,
 }
 
-async fn load_citation<C: ConnectionTrait>(db: &C, id: Uuid) -> DomainResult<citation::Model> {
+pub async fn load_citation<C: ConnectionTrait>(db: &C, id: Uuid) -> DomainResult<citation::Model> {
     citation::Entity::find_by_id(id).one(db).await?.ok_or_else(|| DomainError::NotFound("citation".into()))
 }
 

@@ -208,7 +208,7 @@ impl FactFilter {
     }
 }
 
-fn truncate(text: &str) -> String {
+pub(crate) fn truncate(text: &str) -> String {
     text.chars().take(64).collect()
 }
 

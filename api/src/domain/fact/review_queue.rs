@@ -104,3 +104,38 @@ pub async fn count_review_queue<C: ConnectionTrait>(db: &C, filter: &ValidFactFi
     let citations = pending_citations(filter, db.get_database_backend()).count(db).await?;
     Ok(facts + citations)
 }
+
+/// An item's place in the queue as the live review-queue subscription compares successive
+/// readings: a fact resubmitted since the last reading waits since a new time, so it shows as
+/// having left and come back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum QueueMember {
+    Fact { id: Uuid, since: DateTime<Utc> },
+    Citation { id: Uuid },
+}
+
+/// Every item waiting now, in two index scans. The queue is what reviewers can work through,
+/// so it stays small next to the record; the subscription reads it only while a reviewer listens.
+pub async fn queue_members<C: ConnectionTrait>(db: &C) -> DomainResult<std::collections::BTreeSet<QueueMember>> {
+    use entity::enums::FactStatus;
+    use sea_orm::QuerySelect;
+    let facts: Vec<(Uuid, DateTime<Utc>)> = fact::Entity::find()
+        .select_only()
+        .columns([fact::Column::Id, fact::Column::UpdatedAt])
+        .filter(fact::Column::Status.eq(FactStatus::InReview))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let citations: Vec<Uuid> = citation::Entity::find()
+        .select_only()
+        .column(citation::Column::Id)
+        .filter(citation::Column::Status.eq(CitationStatus::Pending))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(facts
+        .into_iter()
+        .map(|(id, since)| QueueMember::Fact { id, since })
+        .chain(citations.into_iter().map(|id| QueueMember::Citation { id }))
+        .collect())
+}

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod faults;
+pub mod websocket;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
