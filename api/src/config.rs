@@ -29,6 +29,7 @@ pub const DEFAULT_MAX_WEBSOCKETS_PER_ADDRESS: usize = 16;
 pub const DEFAULT_MAX_WEBSOCKETS: usize = 2_048;
 pub const DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION: usize = 32;
 pub const DEFAULT_SUBSCRIPTION_BUFFER: usize = 256;
+pub const DEFAULT_SUBSCRIPTION_STALL_SECS: u64 = 10;
 pub const DEFAULT_WEBSOCKET_PING_SECS: u64 = 15;
 pub const DEFAULT_WEBSOCKET_IDLE_TIMEOUT_SECS: u64 = 45;
 pub const DEFAULT_WEBSOCKET_INIT_TIMEOUT_SECS: u64 = 10;
@@ -613,10 +614,13 @@ pub struct SubscriptionConfig {
     /// Subscriptions at once on one WebSocket.
     #[arg(long = "max-subscriptions-per-connection", env = "CHANCERY_MAX_SUBSCRIPTIONS_PER_CONNECTION", default_value_t = DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION)]
     pub max_subscriptions_per_connection: usize,
-    /// Messages waiting to be sent to one WebSocket; a client that lets more pile up (it does
-    /// not read) is disconnected with close code 1008.
+    /// Messages waiting to be sent to one WebSocket. A client that keeps it full (it does not
+    /// read) for `--subscription-stall-secs` is disconnected with close code 1008.
     #[arg(long = "subscription-buffer", env = "CHANCERY_SUBSCRIPTION_BUFFER", default_value_t = DEFAULT_SUBSCRIPTION_BUFFER)]
     pub buffer: usize,
+    /// Seconds a WebSocket's buffer may stay full before the client is disconnected (1008).
+    #[arg(long = "subscription-stall-secs", env = "CHANCERY_SUBSCRIPTION_STALL_SECS", default_value_t = DEFAULT_SUBSCRIPTION_STALL_SECS)]
+    pub stall_secs: u64,
     /// Seconds between the server's pings on an open WebSocket.
     #[arg(long = "websocket-ping-secs", env = "CHANCERY_WEBSOCKET_PING_SECS", default_value_t = DEFAULT_WEBSOCKET_PING_SECS)]
     pub ping_secs: u64,
@@ -639,6 +643,7 @@ impl Default for SubscriptionConfig {
             max_websockets: DEFAULT_MAX_WEBSOCKETS,
             max_subscriptions_per_connection: DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION,
             buffer: DEFAULT_SUBSCRIPTION_BUFFER,
+            stall_secs: DEFAULT_SUBSCRIPTION_STALL_SECS,
             ping_secs: DEFAULT_WEBSOCKET_PING_SECS,
             idle_timeout_secs: DEFAULT_WEBSOCKET_IDLE_TIMEOUT_SECS,
             init_timeout_secs: DEFAULT_WEBSOCKET_INIT_TIMEOUT_SECS,

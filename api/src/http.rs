@@ -671,7 +671,8 @@ async fn metrics(State(state): State<AppState>) -> Response {
         state.statements.get(),
         state.replica_statements.get(),
         state.rate_limiter.tracked_callers(),
-    ) + &state.api_keys.metrics();
+    ) + &state.api_keys.metrics()
+        + &state.sockets.metrics();
     let mut response = body.into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
     response

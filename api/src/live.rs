@@ -102,16 +102,18 @@ impl LiveHub {
         Ok(Subscription { events: self.0.events.subscribe(), position: state.position })
     }
 
-    /// Subscribes to the changes of the review queue from now on.
-    pub async fn watch_queue(&self) -> DomainResult<(Subscription, QueueWatch)> {
+    /// Subscribes to the changes of the review queue from now on; also returns what waits now,
+    /// which the changes are changes of.
+    pub async fn watch_queue(&self) -> DomainResult<(Subscription, QueueWatch, BTreeSet<QueueMember>)> {
         let mut state = self.0.reader.lock().await;
         self.ensure_reading(&mut state).await?;
-        if state.queue.is_none() {
-            state.queue = Some(queue_members(&self.0.db).await?);
-        }
+        let waiting = match &state.queue {
+            Some(waiting) => waiting.clone(),
+            None => state.queue.insert(queue_members(&self.0.db).await?).clone(),
+        };
         self.0.queue_watchers.fetch_add(1, Ordering::SeqCst);
         let subscription = Subscription { events: self.0.events.subscribe(), position: state.position };
-        Ok((subscription, QueueWatch(self.0.clone())))
+        Ok((subscription, QueueWatch(self.0.clone()), waiting))
     }
 
     /// The record changed (a write this process served): the reader reads now, and so do those of

@@ -204,13 +204,24 @@ impl Subscription {
     }
 
     /// Reviewers and admins: facts and citations entering and leaving the review queue, as
-    /// they do. Read `Query.reviewQueue` first for what waits already.
-    async fn review_queue(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = Result<ReviewQueueEvent>>> {
+    /// they do. With `current`, first every item waiting when the subscription starts (as
+    /// `ENTERED`), so that a console needs no separate read of `Query.reviewQueue` and misses
+    /// nothing between the two.
+    async fn review_queue(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Also the items waiting now, first (default false).")] current: Option<bool>,
+    ) -> Result<impl Stream<Item = Result<ReviewQueueEvent>>> {
         ctx.require_role(Required::Reviewer, "only reviewers and admins see the review queue")?;
         let hub = ctx.data_unchecked::<LiveHub>().clone();
-        let (mut live, watch) = hub.watch_queue().await?;
+        let (mut live, watch, waiting) = hub.watch_queue().await?;
         Ok(async_stream::stream! {
             let _watch = watch;
+            if current == Some(true) {
+                for member in waiting {
+                    yield Ok(ReviewQueueEvent { kind: ReviewQueueEventType::Entered, member });
+                }
+            }
             loop {
                 match live.events.recv().await {
                     Ok(LiveEvent::Queue(change)) => {

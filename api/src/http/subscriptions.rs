@@ -6,8 +6,10 @@
 //!   closes the socket with 4403, and so does its expiry or revocation later on);
 //! - WebSockets per client address and in all, and subscriptions per socket, are capped;
 //! - the server pings; a peer silent for the idle timeout is closed (3008);
-//! - messages wait for the client in a bounded buffer: a client that does not read is closed
-//!   with 1008 rather than let the server's memory grow;
+//! - messages wait for the client in a bounded buffer: a client that leaves it full (it does
+//!   not read) is closed with 1008 rather than let the server's memory grow, while one that
+//!   reads slowly only slows its subscriptions down;
+//! - each subscription counts against the caller's request rate;
 //! - on shutdown every socket is closed with 1001 within the grace period.
 //!
 //! Only subscriptions run here: queries and mutations go through POST, where admission, rate
@@ -34,7 +36,7 @@ use crate::domain::account::Principal;
 use crate::error_code::ErrorCode;
 use crate::graphql::error::{over_limit, ApiError};
 use crate::graphql::loaders::Loaders;
-use crate::throttling::ClientAddress;
+use crate::throttling::{Caller, ClientAddress};
 
 /// The subprotocol spoken.
 pub const PROTOCOL: &str = "graphql-transport-ws";
@@ -56,6 +58,10 @@ mod close {
 /// Largest message a client may send, in bytes: a subscribe message is a query and its variables.
 const MAX_CLIENT_MESSAGE_BYTES: usize = 256 * 1024;
 
+/// Protocol messages (acks, pongs, pings, refusals) waiting for the client: it sends them one
+/// for one of its own, so only a client that does not read fills this.
+const CONTROL_BUFFER: usize = 64;
+
 /// How long the socket's writer may take to send what is queued and the close frame.
 const CLOSE_FLUSH: Duration = Duration::from_secs(10);
 
@@ -63,6 +69,8 @@ const CLOSE_FLUSH: Duration = Duration::from_secs(10);
 #[derive(Default)]
 pub struct OpenSockets {
     counts: Mutex<OpenCounts>,
+    /// Sockets closed because their client left its buffer full (1008).
+    unread_closes: std::sync::atomic::AtomicU64,
 }
 
 /// One socket's place in `OpenSockets`, given back when it closes.
@@ -78,6 +86,20 @@ impl Drop for SocketSlot {
 }
 
 impl OpenSockets {
+    /// The sockets' lines of `/metrics`.
+    pub fn metrics(&self) -> String {
+        let open = self.counts.lock().unwrap_or_else(|e| e.into_inner()).total;
+        format!(
+            "# HELP chancery_websockets_open Open WebSockets (subscriptions).\n\
+             # TYPE chancery_websockets_open gauge\n\
+             chancery_websockets_open {open}\n\
+             # HELP chancery_websockets_unread_closes_total WebSockets closed because their client left its buffer full.\n\
+             # TYPE chancery_websockets_unread_closes_total counter\n\
+             chancery_websockets_unread_closes_total {}\n",
+            self.unread_closes.load(std::sync::atomic::Ordering::Relaxed)
+        )
+    }
+
     /// A place for a socket of `address` (an IPv6 /64 counts as one client), or why there is none.
     fn admit(open: &Arc<Self>, address: IpAddr, limits: &SubscriptionConfig) -> Result<SocketSlot, &'static str> {
         let client = super::connections::client_of(address);
@@ -155,9 +177,18 @@ async fn serve_socket(
 ) {
     let limits = state.subscriptions.clone();
     let (sink, mut incoming) = socket.split();
+    // Events wait in `out`, bounded by the buffer flag; the protocol's own answers (ack, pong,
+    // ping, refusals) in `control`, which the writer sends first, so that a client busy reading a
+    // backlog still gets its pongs and pings on time.
     let (out, queued) = mpsc::channel::<Message>(limits.buffer.max(1));
+    let (control, controls) = mpsc::channel::<Message>(CONTROL_BUFFER);
     let (close_tx, close_rx) = tokio::sync::oneshot::channel::<Closing>();
-    let writer = tokio::spawn(write_out(sink, queued, close_rx));
+    let writer = tokio::spawn(write_out(sink, controls, queued, close_rx));
+    let stall = Duration::from_secs(limits.stall_secs.max(1));
+    let rated_as = |signed_in: &Option<Option<SignedIn>>| match signed_in {
+        Some(Some(signed_in)) => Caller::of_subject(&signed_in.subject),
+        _ => Caller::of_address(client),
+    };
     let (signals_tx, mut signals) = mpsc::unbounded_channel::<Signal>();
     let mut subscriptions: HashMap<String, JoinHandle<()>> = HashMap::new();
     let mut signed_in: Option<Option<SignedIn>> = None;
@@ -196,7 +227,7 @@ async fn serve_socket(
                             match sign_in(&state, &message["payload"]).await {
                                 Ok(caller) => {
                                     signed_in = Some(caller);
-                                    if !queue(&out, &signals_tx, json!({"type": "connection_ack"})) {
+                                    if !queue(&control, &signals_tx, json!({"type": "connection_ack"})) {
                                         break 'socket overflowed(&limits);
                                     }
                                 }
@@ -204,15 +235,15 @@ async fn serve_socket(
                             }
                         }
                         Some("ping") => {
-                            if !queue(&out, &signals_tx, json!({"type": "pong"})) {
+                            if !queue(&control, &signals_tx, json!({"type": "pong"})) {
                                 break 'socket overflowed(&limits);
                             }
                         }
                         Some("pong") => {}
                         Some("subscribe") => {
-                            let Some(caller) = &signed_in else {
+                            if signed_in.is_none() {
                                 break 'socket Closing::new(close::UNAUTHORIZED, "Unauthorized: send connection_init first");
-                            };
+                            }
                             let Some(id) = message["id"].as_str().filter(|id| !id.is_empty()).map(str::to_owned) else {
                                 break 'socket Closing::new(close::BAD_MESSAGE, "Invalid message received: subscribe needs an `id`");
                             };
@@ -224,21 +255,31 @@ async fn serve_socket(
                                     ErrorCode::TooManySubscriptions,
                                     &format!("this WebSocket already holds {} subscriptions, the most it may; complete one first", limits.max_subscriptions_per_connection),
                                 );
-                                if !queue(&out, &signals_tx, json!({"id": id, "type": "error", "payload": [error]})) {
+                                if !queue(&control, &signals_tx, json!({"id": id, "type": "error", "payload": [error]})) {
                                     break 'socket overflowed(&limits);
                                 }
                                 continue;
                             }
-                            let request = match operation_of(&state, &message["payload"], caller.as_ref(), client) {
+                            // Each subscription counts against the caller's rate, like a request.
+                            if let Err(retry_after) = state.rate_limiter.admit(&rated_as(&signed_in)) {
+                                let error = over_limit(ErrorCode::RateLimited, &format!("too many requests; retry in {retry_after} s"));
+                                if !queue(&control, &signals_tx, json!({"id": id, "type": "error", "payload": [error]})) {
+                                    break 'socket overflowed(&limits);
+                                }
+                                continue;
+                            }
+                            let caller = signed_in.as_ref().and_then(Option::as_ref);
+                            let request = match operation_of(&state, &message["payload"], caller, client) {
                                 Ok(request) => request,
                                 Err(errors) => {
-                                    if !queue(&out, &signals_tx, json!({"id": id, "type": "error", "payload": errors})) {
+                                    if !queue(&control, &signals_tx, json!({"id": id, "type": "error", "payload": errors})) {
                                         break 'socket overflowed(&limits);
                                     }
                                     continue;
                                 }
                             };
-                            let task = tokio::spawn(run_subscription(state.clone(), id.clone(), request, out.clone(), signals_tx.clone()));
+                            let sender = Outgoing { out: out.clone(), signals: signals_tx.clone(), stall };
+                            let task = tokio::spawn(run_subscription(state.clone(), id.clone(), request, sender));
                             subscriptions.insert(id, task);
                         }
                         Some("complete") => {
@@ -268,7 +309,7 @@ async fn serve_socket(
                             break 'socket Closing::new(close::FORBIDDEN, "Forbidden: the token was revoked");
                         }
                     }
-                    if !queue(&out, &signals_tx, json!({"type": "ping"})) {
+                    if !queue(&control, &signals_tx, json!({"type": "ping"})) {
                         break 'socket overflowed(&limits);
                     }
                 }
@@ -290,17 +331,48 @@ async fn serve_socket(
     for (_, task) in subscriptions.drain() {
         task.abort();
     }
-    drop(out);
+    if closing.code == close::POLICY {
+        state.sockets.unread_closes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        tracing::info!(client = %client, "closing a WebSocket whose client does not read");
+    }
+    drop((out, control));
     let _ = close_tx.send(closing);
     // The writer finishes its frame and sends the close frame, or gives up after `CLOSE_FLUSH`.
     let _ = tokio::time::timeout(CLOSE_FLUSH * 3, writer).await;
 }
 
 fn overflowed(limits: &SubscriptionConfig) -> Closing {
-    Closing::new(close::POLICY, format!("the client left more than {} messages unread", limits.buffer))
+    Closing::new(
+        close::POLICY,
+        format!("the client left {} messages unread for {} s", limits.buffer, limits.stall_secs),
+    )
 }
 
-/// Queues `message` for the client; false (and the main loop told) when the buffer is full.
+/// Where a subscription's messages go: they wait up to `stall` for room in the socket's buffer,
+/// so that a client reading a burst (a catch-up) slows its subscriptions down instead of
+/// losing them; one whose buffer stays full that long does not read, and is closed.
+struct Outgoing {
+    out: mpsc::Sender<Message>,
+    signals: mpsc::UnboundedSender<Signal>,
+    stall: Duration,
+}
+
+impl Outgoing {
+    /// Queues `message`; false (and the main loop told) when the buffer stayed full.
+    async fn send(&self, message: Value) -> bool {
+        match self.out.send_timeout(Message::Text(Utf8Bytes::from(message.to_string())), self.stall).await {
+            Ok(()) => true,
+            Err(mpsc::error::SendTimeoutError::Timeout(_)) => {
+                let _ = self.signals.send(Signal::Overflow);
+                false
+            }
+            Err(mpsc::error::SendTimeoutError::Closed(_)) => false,
+        }
+    }
+}
+
+/// Queues one of the protocol's own messages; false (and the main loop told) when even the
+/// control buffer is full: the client sends pings or subscriptions without reading the answers.
 fn queue(out: &mpsc::Sender<Message>, signals: &mpsc::UnboundedSender<Signal>, message: Value) -> bool {
     match out.try_send(Message::Text(Utf8Bytes::from(message.to_string()))) {
         Ok(()) => true,
@@ -313,18 +385,20 @@ fn queue(out: &mpsc::Sender<Message>, signals: &mpsc::UnboundedSender<Signal>, m
     }
 }
 
-/// Sends what is queued until the main loop asks it to close; it then finishes the frame it is
-/// sending, leaves the rest (a client that let the buffer fill would not read it anyway) and
-/// sends the close frame, giving up after `CLOSE_FLUSH`: a client that does not read at all gets
-/// its connection dropped instead.
+/// Sends what is queued until the main loop asks it to close; it then leaves the rest (a client
+/// that let the buffer fill would not read it anyway) and sends the close frame, giving up after
+/// `CLOSE_FLUSH`: a client that does not read at all gets its connection dropped instead.
 async fn write_out(
     mut sink: futures_util::stream::SplitSink<WebSocket, Message>,
+    mut controls: mpsc::Receiver<Message>,
     mut queued: mpsc::Receiver<Message>,
     mut close: tokio::sync::oneshot::Receiver<Closing>,
 ) {
     let closing = loop {
         let message = tokio::select! {
+            biased;
             closing = &mut close => break closing.ok(),
+            Some(message) = controls.recv() => message,
             message = queued.recv() => match message {
                 Some(message) => message,
                 None => break (&mut close).await.ok(),
@@ -333,12 +407,8 @@ async fn write_out(
         let mut sending = sink.send(message);
         tokio::select! {
             sent = &mut sending => if sent.is_err() { return },
-            closing = &mut close => {
-                if tokio::time::timeout(CLOSE_FLUSH, sending).await.is_err() {
-                    return;
-                }
-                break closing.ok();
-            }
+            // A frame half sent stays in the WebSocket's own buffer: it goes out before the close.
+            closing = &mut close => break closing.ok(),
         }
     };
     let frame = closing.map(|Closing { code, reason }| CloseFrame { code, reason: Utf8Bytes::from(reason) });
@@ -412,13 +482,7 @@ fn operation_of(
 
 /// Runs one subscription, queueing a `next` per event and a `complete` at its end; a refusal
 /// before the first event is sent as `error`, which ends it.
-async fn run_subscription(
-    state: AppState,
-    id: String,
-    request: async_graphql::Request,
-    out: mpsc::Sender<Message>,
-    signals: mpsc::UnboundedSender<Signal>,
-) {
+async fn run_subscription(state: AppState, id: String, request: async_graphql::Request, outgoing: Outgoing) {
     let mut responses = state.schema.execute_stream(request);
     let mut first = true;
     let mut ended_with_error = false;
@@ -437,15 +501,15 @@ async fn run_subscription(
         } else {
             json!({"id": id, "type": "next", "payload": response})
         };
-        if !queue(&out, &signals, message) {
+        if !outgoing.send(message).await {
             return;
         }
         if refused {
             break;
         }
     }
-    if !ended_with_error && !queue(&out, &signals, json!({"id": id, "type": "complete"})) {
+    if !ended_with_error && !outgoing.send(json!({"id": id, "type": "complete"})).await {
         return;
     }
-    let _ = signals.send(Signal::Finished(id));
+    let _ = outgoing.signals.send(Signal::Finished(id));
 }

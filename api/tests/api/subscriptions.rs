@@ -18,7 +18,8 @@ const REVIEWER: (&str, &str) = ("reviewer@demo.chancery", "demo-reviewer-passwor
 
 const FACT_EVENTS: &str = "subscription($after: String, $filter: FactEventFilterInput) { \
      factEvents(after: $after, filter: $filter) { cursor type at factId fact { id status summary } } }";
-const REVIEW_QUEUE: &str = "subscription { reviewQueue { type itemId item { __typename ... on Fact { id status } } } }";
+const REVIEW_QUEUE: &str =
+    "subscription($current: Boolean) { reviewQueue(current: $current) { type itemId item { __typename ... on Fact { id status } } } }";
 
 /// The cursor at the end of the feed now.
 async fn feed_end(app: &TestApp) -> String {
@@ -223,14 +224,19 @@ async fn the_review_queue_is_for_reviewers_and_shows_items_entering_and_leaving(
         assert_eq!(refused["payload"][0]["extensions"]["code"], code, "{who}: {refused}");
     }
     let mut socket = GraphqlWs::connect_as(&app.base_url, &reviewer).await;
-    socket.subscribe("queue", REVIEW_QUEUE, json!({})).await;
-    // The queue is read when the subscription starts; wait until it has (a ping round trip
-    // through the server's loop is not enough: the subscription runs in its own task).
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    socket.subscribe("queue", REVIEW_QUEUE, json!({ "current": true })).await;
+    // Submitted while the subscription starts: it arrives once, whether it was waiting when the
+    // subscription read the queue (then among the current items) or came after.
     let (id, version) = submitted_fact(&app, &editor, "Waiting for a reviewer").await;
-    let entered = socket.next_of("queue").await;
+    let entered = loop {
+        let payload = socket.next_of("queue").await;
+        let event = &payload["data"]["reviewQueue"];
+        assert_eq!(event["type"], "ENTERED", "{payload}");
+        if event["itemId"] == id.as_str() {
+            break payload;
+        }
+    };
     let event = &entered["data"]["reviewQueue"];
-    assert_eq!((event["type"].as_str(), event["itemId"].as_str()), (Some("ENTERED"), Some(id.as_str())), "{entered}");
     assert_eq!(event["item"]["status"], "IN_REVIEW");
     app.ok_as(&reviewer, APPROVE_FACT, json!({ "id": id, "v": version })).await;
     let left = socket.next_of("queue").await;
@@ -362,7 +368,7 @@ async fn a_client_that_does_not_read_is_disconnected_when_its_buffer_is_full(bac
     let serve = ServeConfig {
         demo: true,
         response_write_timeout_secs: 600,
-        subscriptions: SubscriptionConfig { buffer: 4, ..SubscriptionConfig::default() },
+        subscriptions: SubscriptionConfig { buffer: 4, stall_secs: 1, ..SubscriptionConfig::default() },
         ..ServeConfig::default()
     };
     let app = TestApp::spawn_with(backend, serve).await;
@@ -371,23 +377,73 @@ async fn a_client_that_does_not_read_is_disconnected_when_its_buffer_is_full(bac
     let mut socket = GraphqlWs::open_on(&app.base_url, Some("graphql-transport-ws"), Some(4096)).await.unwrap();
     socket.send(json!({"type": "connection_init"})).await;
     assert_eq!(socket.message().await["type"], "connection_ack");
-    // Each event carries the demo article's text many times over, so that a few of them fill
-    // the kernel's buffers between the two ends and the server's queue fills behind them.
-    let aliases: String = (0..40).map(|n| format!("s{n}: snapshot ")).collect();
+    // Each event carries the demo article's text many times over (~140 KB), so that the events
+    // of a few facts overflow the kernel's buffers between the two ends (the server's socket may
+    // hold 4 MB) and the server's queue fills behind them.
+    let aliases: String = (0..50).map(|n| format!("s{n}: snapshot ")).collect();
     let heavy = format!(
         "subscription($after: String) {{ factEvents(after: $after) {{ cursor fact {{ citations {{ source {{ {aliases} }} }} }} }} }}"
     );
     let after = feed_end(&app).await;
-    for id in 0..8 {
+    for id in 0..24 {
         socket.subscribe(&id.to_string(), &heavy, json!({ "after": after })).await;
     }
     for n in 0..4 {
         publish(&app, &editor, &reviewer, &format!("Piling up {n}")).await;
     }
-    // Reading now: what was sent before the server gave up, then the close.
+    // The server gives up on the socket (its metrics say so); reading only now, the client
+    // finds what was sent before, then the close.
+    let metric = |body: &str, name: &str| -> u64 {
+        body.lines().find_map(|line| line.strip_prefix(name)).map_or(0, |value| value.trim().parse().unwrap())
+    };
+    let started = std::time::Instant::now();
+    loop {
+        let body = app.client.get(format!("{}/metrics", app.base_url)).send().await.unwrap().text().await.unwrap();
+        if metric(&body, "chancery_websockets_unread_closes_total ") == 1 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(120), "the server did not give up on the socket: {body}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let (code, reason) = socket.closed(|message| message["type"] == "next").await;
     assert_eq!(code, 1008, "{reason}");
     assert!(reason.contains("unread"), "{reason}");
+    // And its place is given back.
+    let started = std::time::Instant::now();
+    loop {
+        let body = app.client.get(format!("{}/metrics", app.base_url)).send().await.unwrap().text().await.unwrap();
+        if metric(&body, "chancery_websockets_open ") == 0 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "the socket is still counted: {body}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A client that reads, however slowly, gets a backlog far larger than its buffer: its
+/// subscription waits for room rather than being cut off.
+async fn a_slow_reader_catches_up_on_a_backlog_larger_than_its_buffer(backend: Backend) {
+    let serve = ServeConfig {
+        demo: true,
+        subscriptions: SubscriptionConfig { buffer: 2, stall_secs: 5, ..SubscriptionConfig::default() },
+        ..ServeConfig::default()
+    };
+    let app = TestApp::spawn_with(backend, serve).await;
+    let editor = app.login(EDITOR.0, EDITOR.1).await;
+    let reviewer = app.login(REVIEWER.0, REVIEWER.1).await;
+    let after = feed_end(&app).await;
+    let mut published = Vec::new();
+    for n in 0..12 {
+        published.push(publish(&app, &editor, &reviewer, &format!("Backlog {n}")).await);
+    }
+    let mut socket = GraphqlWs::connect(&app.base_url, json!({})).await;
+    socket.subscribe("1", FACT_EVENTS, json!({ "after": after })).await;
+    let mut seen = Vec::new();
+    while seen.len() < published.len() {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        seen.push(event_of(&socket.next_of("1").await).1);
+    }
+    assert_eq!(seen, published);
 }
 
 /// On Postgres, a write served by one server process reaches a subscriber of another process
@@ -472,6 +528,7 @@ backend_tests!(
     protocol_violations_close_the_socket_with_the_protocols_codes,
     limits_cap_subscriptions_sockets_and_silent_peers,
     a_client_that_does_not_read_is_disconnected_when_its_buffer_is_full,
+    a_slow_reader_catches_up_on_a_backlog_larger_than_its_buffer,
     shutdown_closes_sockets_with_going_away,
     the_readme_subscription_example_runs_as_written,
 );

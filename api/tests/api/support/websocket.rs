@@ -129,7 +129,10 @@ impl GraphqlWs {
 
     /// The close code and reason; panics if a message comes first, except those `skip` allows.
     pub async fn closed(&mut self, skip: impl Fn(&Value) -> bool) -> (u16, String) {
+        let started = std::time::Instant::now();
         loop {
+            // The server's pings would otherwise keep a socket that never closes waiting forever.
+            assert!(started.elapsed() < PATIENCE * 4, "the socket did not close");
             match self.receive().await {
                 Received::Closed { code, reason } => return (code, reason),
                 Received::Message(message) if skip(&message) => continue,
