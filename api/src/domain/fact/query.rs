@@ -344,7 +344,11 @@ impl ValidFactFilter {
         let mut cond = visibility.condition();
         match self.as_of {
             Some(at) => {
-                cond = cond.add(facts_with_entry_by("APPROVED", at));
+                // The log decides; `published_at` (stamped in the approving transaction, just
+                // before its entry) only narrows: without it, a page ordered by when facts
+                // happened walked every later fact to find those published by an early moment
+                // (2.1 s instead of 11 ms for a page at 100,000 facts, measured on Postgres).
+                cond = cond.add(fact::Column::PublishedAt.lte(at)).add(facts_with_entry_by("APPROVED", at));
                 if !f.statuses.is_empty() {
                     let any = f.statuses.iter().fold(Condition::any(), |any, status| any.add(status_at(*status, at)));
                     cond = cond.add(any);
