@@ -22,6 +22,7 @@ mod m20261127_000014_public_generation;
 mod m20261127_000015_api_keys;
 mod m20261127_000016_citations_by_fact;
 mod m20261127_000017_public_source_events;
+mod m20261127_000018_revisions_as_of;
 mod schema_helpers;
 
 pub struct Migrator;
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000015_api_keys::Migration),
             Box::new(m20261127_000016_citations_by_fact::Migration),
             Box::new(m20261127_000017_public_source_events::Migration),
+            Box::new(m20261127_000018_revisions_as_of::Migration),
         ]
     }
 }

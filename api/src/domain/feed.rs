@@ -59,7 +59,8 @@ impl ChangeKind {
 }
 
 /// The fact actions that are public events (see the module's comment).
-const PUBLIC_FACT_ACTIONS: &[&str] = &["APPROVED", "RETRACTED", "SUPERSEDED", "CITATION_ADDED", "CITATION_WITHDRAWN"];
+pub const PUBLIC_FACT_ACTIONS: &[&str] =
+    &["APPROVED", "RETRACTED", "SUPERSEDED", "CITATION_ADDED", "CITATION_WITHDRAWN"];
 
 /// One public event.
 #[derive(Debug, Clone)]

@@ -100,7 +100,7 @@ pub fn response_too_large(limit: usize) -> ApiError {
 }
 
 /// One entry of `extensions.fields`: the path of an offending value and what is wrong with it.
-fn field(path: String, message: String) -> Value {
+pub(super) fn field(path: String, message: String) -> Value {
     let mut map = async_graphql::indexmap::IndexMap::new();
     map.insert(async_graphql::Name::new("path"), Value::from(path));
     map.insert(async_graphql::Name::new("message"), Value::from(message));

@@ -4,6 +4,7 @@
 //! separate modules they would import each other. Related records come from the request's
 //! DataLoaders; lists of facts from `fact::list`.
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use async_graphql::{Context, Object, SimpleObject, ID};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -21,11 +22,13 @@ use super::fact::input::{FactFilterInput, FactOrderInput};
 use super::fact::list::{fact_connection, FactPage};
 use super::ids;
 use super::kind::FactKind;
+use crate::domain::fact::as_of::FactAsOf;
 use crate::domain::fact::history::{
     changes_since_last_review, fact_of_revision, revisions_of, FieldChange as DomainFieldChange, RevisionAction,
 };
 use crate::domain::fact::workflow::can_read;
 use crate::domain::ids::{ActorId, CitationId, FactId, RevisionId, SourceId};
+use crate::domain::pagination::Page;
 use crate::domain::source::store::source_history;
 use crate::domain::DomainError;
 
@@ -35,7 +38,20 @@ pub type FactConnection = Connection<Fact>;
 impl From<FactPage> for FactConnection {
     fn from(read: FactPage) -> Self {
         let order = read.order;
-        Connection::new(read.page, |f| order.cursor_of(f), Fact, read.total)
+        let Page { items, has_next_page, has_previous_page } = read.page;
+        let mut as_of = read.as_of;
+        let items = items
+            .into_iter()
+            .map(|model| match as_of.as_mut() {
+                Some(past) => {
+                    let citations = past.citations.remove(&model.id).unwrap_or_default();
+                    Fact::as_it_stood(model, past.at, citations)
+                }
+                None => Fact::from(model),
+            })
+            .collect();
+        let page = Page { items, has_next_page, has_previous_page };
+        Connection::new(page, |f: &Fact| order.cursor_of(&f.0), |f| f, read.total)
     }
 }
 
@@ -65,8 +81,52 @@ impl FuzzyDate {
     }
 }
 
+/// A fact as it stands now, or (with its `Moment`) as the public saw it at a past moment.
 #[derive(Clone)]
-pub struct Fact(pub fact::Model);
+pub struct Fact(pub fact::Model, Option<Moment>);
+
+/// What a fact read "as of" a moment knows besides its row (already as it stood): the moment,
+/// for the facts it links to and its history, and its evidence then.
+#[derive(Clone)]
+struct Moment {
+    at: DateTime<Utc>,
+    citations: Arc<Vec<citation::Model>>,
+}
+
+impl From<fact::Model> for Fact {
+    fn from(model: fact::Model) -> Self {
+        Fact(model, None)
+    }
+}
+
+impl From<(FactAsOf, DateTime<Utc>)> for Fact {
+    fn from((then, at): (FactAsOf, DateTime<Utc>)) -> Self {
+        Fact::as_it_stood(then.fact, at, then.citations)
+    }
+}
+
+impl Fact {
+    /// `model` as it stood at `at` (see `domain::fact::as_of`), with its evidence then.
+    fn as_it_stood(model: fact::Model, at: DateTime<Utc>, citations: Vec<citation::Model>) -> Self {
+        Fact(model, Some(Moment { at, citations: Arc::new(citations) }))
+    }
+
+    /// Its citations: those it had at its moment, or today's.
+    async fn citation_rows(&self, ctx: &Context<'_>) -> Result<Vec<citation::Model>> {
+        match &self.1 {
+            Some(moment) => Ok(moment.citations.to_vec()),
+            None => Ok(ctx.loaders().citations.load_one(self.0.id).await.map_err(loader_error)?.unwrap_or_default()),
+        }
+    }
+
+    /// A fact this one links to, as it stood at the same moment, or as it is now.
+    async fn linked(&self, ctx: &Context<'_>, id: Option<uuid::Uuid>) -> Result<Option<Fact>> {
+        let Some(moment) = &self.1 else { return visible_fact(ctx, id).await };
+        let Some(id) = id else { return Ok(None) };
+        let then = ctx.loaders().facts_as_of.load_one((id, moment.at)).await.map_err(loader_error)?;
+        Ok(then.map(|then| Fact::from((then, moment.at))))
+    }
+}
 
 /// A sourced statement about international relations, with its full provenance.
 #[Object]
@@ -156,14 +216,14 @@ impl Fact {
             let message = "only signed-in editors, reviewers and admins see PENDING and REJECTED citations";
             return Err(DomainError::Forbidden(message.into()).into());
         }
-        let rows = ctx.loaders().citations.load_one(self.0.id).await.map_err(loader_error)?;
-        Ok(rows.unwrap_or_default().into_iter().filter(|c| wanted.contains(&c.status)).map(Citation).collect())
+        let rows = self.citation_rows(ctx).await?;
+        Ok(rows.into_iter().filter(|c| wanted.contains(&c.status)).map(Citation).collect())
     }
     /// How many distinct outlets published the sources of its active citations (a rough measure
     /// of corroboration).
     async fn outlet_count(&self, ctx: &Context<'_>) -> Result<i32> {
         let loaders = ctx.loaders();
-        let citations = loaders.citations.load_one(self.0.id).await.map_err(loader_error)?.unwrap_or_default();
+        let citations = self.citation_rows(ctx).await?;
         let active = citations.iter().filter(|c| c.status == CitationStatus::Active);
         let source_ids: Vec<_> = active.map(|c| c.source_id).collect();
         let sources = loaders.sources.load_many(source_ids).await.map_err(loader_error)?;
@@ -172,17 +232,23 @@ impl Fact {
     }
     /// The published fact this one corrects, if it is a correction.
     async fn supersedes(&self, ctx: &Context<'_>) -> Result<Option<Fact>> {
-        visible_fact(ctx, self.0.supersedes_id).await
+        self.linked(ctx, self.0.supersedes_id).await
     }
     /// Every change and workflow step of this fact, oldest first. The public sees actions and
-    /// times; the author, reviewers and admins also see comments.
+    /// times; the author, reviewers and admins also see comments. Read "as of" a moment, the
+    /// steps up to that moment.
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<Revision>> {
-        Revision::of_fact(ctx, &self.0).await
+        let mut revisions = Revision::of_fact(ctx, &self.0).await?;
+        if let Some(moment) = &self.1 {
+            revisions.retain(|revision| revision.model.created_at <= moment.at);
+        }
+        Ok(revisions)
     }
     /// For the author, reviewers and admins: what changed since a reviewer last decided on this
-    /// fact (everything, if none has). Null for everyone else.
+    /// fact (everything, if none has). Null for everyone else, and in an "as of" read.
     async fn changes_since_last_review(&self, ctx: &Context<'_>) -> Result<Option<Vec<FieldChange>>> {
-        let allowed = ctx.principal().is_some_and(|p| p.can_review() || p.user_id == self.0.created_by);
+        let allowed =
+            self.1.is_none() && ctx.principal().is_some_and(|p| p.can_review() || p.user_id == self.0.created_by);
         if !allowed {
             return Ok(None);
         }
@@ -191,7 +257,7 @@ impl Fact {
     }
     /// The correction that replaced this fact, if it was superseded.
     async fn superseded_by(&self, ctx: &Context<'_>) -> Result<Option<Fact>> {
-        visible_fact(ctx, self.0.superseded_by_id).await
+        self.linked(ctx, self.0.superseded_by_id).await
     }
 }
 
@@ -199,7 +265,7 @@ impl Fact {
 pub async fn visible_fact(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> Result<Option<Fact>> {
     let Some(id) = id else { return Ok(None) };
     let found = ctx.loaders().facts.load_one(id).await.map_err(loader_error)?;
-    Ok(found.filter(|f| can_read(ctx.principal(), f)).map(Fact))
+    Ok(found.filter(|f| can_read(ctx.principal(), f)).map(Fact::from))
 }
 
 /// What a revision of a fact records.
@@ -564,7 +630,8 @@ impl Actor {
         #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
     ) -> Result<FactConnection> {
         let id = self.0.id;
-        let read = fact_connection(ctx, filter, order_by, first, after, last, before, |f| f.all_of.push(ActorId(id)));
+        let read =
+            fact_connection(ctx, None, filter, order_by, first, after, last, before, |f| f.all_of.push(ActorId(id)));
         Ok(read.await?.into())
     }
 }
@@ -715,8 +782,9 @@ impl Source {
         #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
     ) -> Result<FactConnection> {
         let id = self.0.id;
-        let read =
-            fact_connection(ctx, filter, order_by, first, after, last, before, |f| f.sources = vec![SourceId(id)]);
+        let read = fact_connection(ctx, None, filter, order_by, first, after, last, before, |f| {
+            f.sources = vec![SourceId(id)]
+        });
         Ok(read.await?.into())
     }
 }

@@ -4,12 +4,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use chrono::{DateTime, Utc};
 use entity::{actor, citation, fact, fact_kind, fact_participant, fact_qualifier, source, user};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::domain::account::query as accounts;
 use crate::domain::actor::query as actors;
+use crate::domain::fact::as_of::{self, FactAsOf};
 use crate::domain::fact::query as facts;
 use crate::domain::source::query as sources;
 use crate::domain::{kind as kinds, DomainError};
@@ -55,9 +57,35 @@ batch_loader!(/// Accounts by id.
 batch_loader!(/// Aliases by actor id.
     AliasesByActor, Uuid, Vec<String>, actors::aliases_of);
 
+/// Facts as the public saw them at a moment (`asOf`), by id and moment: the keys of one batch
+/// are read with one rebuild per distinct moment (a query rarely names more than one).
+pub struct FactAsOfById(DatabaseConnection);
+
+impl Loader<(Uuid, DateTime<Utc>)> for FactAsOfById {
+    type Value = FactAsOf;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[(Uuid, DateTime<Utc>)],
+    ) -> Result<HashMap<(Uuid, DateTime<Utc>), Self::Value>, Self::Error> {
+        let mut by_moment: HashMap<DateTime<Utc>, Vec<Uuid>> = HashMap::new();
+        for (id, at) in keys {
+            by_moment.entry(*at).or_default().push(*id);
+        }
+        let mut found = HashMap::new();
+        for (at, ids) in by_moment {
+            let rebuilt = as_of::facts_as_of(&self.0, &ids, at).await.map_err(Arc::new)?;
+            found.extend(rebuilt.into_iter().map(|(id, fact)| ((id, at), fact)));
+        }
+        Ok(found)
+    }
+}
+
 /// The loaders of one request (their caches live as long as the request).
 pub struct Loaders {
     pub facts: DataLoader<FactById, HashMapCache>,
+    pub facts_as_of: DataLoader<FactAsOfById, HashMapCache>,
     pub actors: DataLoader<ActorById, HashMapCache>,
     pub sources: DataLoader<SourceById, HashMapCache>,
     pub public_sources: DataLoader<PublicSourceById, HashMapCache>,
@@ -82,6 +110,7 @@ impl Loaders {
         }
         Self {
             facts: make(FactById(db.clone())),
+            facts_as_of: make(FactAsOfById(db.clone())),
             actors: make(ActorById(db.clone())),
             sources: make(SourceById(db.clone())),
             public_sources: make(PublicSourceById(db.clone())),

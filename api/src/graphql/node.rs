@@ -28,7 +28,7 @@ async fn load_node(ctx: &Context<'_>, type_name: &str, key: &str) -> Result<Opti
     let loaders = ctx.loaders();
     let uuid = || uuid::Uuid::parse_str(key).map_err(|_| DomainError::invalid("id", "is not a valid id"));
     Ok(match type_name {
-        ids::FACT => readable_fact_with_parts(ctx, uuid()?).await?.map(|fact| Node::Fact(Fact(fact))),
+        ids::FACT => readable_fact_with_parts(ctx, uuid()?).await?.map(|fact| Node::Fact(Fact::from(fact))),
         ids::ACTOR => actor_following_merges(ctx, ActorId(uuid()?)).await?.map(Node::Actor),
         ids::SOURCE => visible_source(ctx, uuid()?).await?.map(Node::Source),
         ids::FACT_KIND => loaders

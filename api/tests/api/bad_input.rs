@@ -28,7 +28,7 @@ async fn table_counts(app: &TestApp) -> Vec<(&'static str, i64)> {
 
 /// Runs a request that must be refused naming exactly `fields` (in any order), and checks that
 /// it changed nothing. `app.graphql` already insists on HTTP 200, so no refusal is a 500.
-async fn refused_naming_all(app: &TestApp, query: &str, variables: Value, fields: &[&str]) -> Value {
+pub(crate) async fn refused_naming_all(app: &TestApp, query: &str, variables: Value, fields: &[&str]) -> Value {
     let before = table_counts(app).await;
     let body = app.graphql(query, variables).await;
     for field in fields {

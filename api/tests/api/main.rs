@@ -7,6 +7,7 @@ mod support;
 mod accounts;
 mod api_keys;
 mod architecture;
+mod as_of;
 mod bad_input;
 mod chain;
 mod concurrency;

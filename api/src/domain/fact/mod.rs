@@ -9,7 +9,9 @@
 //!   `evidence` for the citations proposed, approved and withdrawn on a published fact;
 //! - `query`: reads (filters, orderings, keyset pages, the batched loads of a fact's parts),
 //!   with `parts` reading a page's participants and citations together with what they name;
-//! - `history`: the revision log, its hash chain and the diffs a reviewer reads.
+//! - `history`: the revision log, its hash chain and the diffs a reviewer reads;
+//! - `as_of`: the public record as it stood at a past moment, rebuilt from that log.
+pub mod as_of;
 pub mod evidence;
 pub mod history;
 pub mod model;

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::{CitationStatus, FactStatus, ParticipantRole};
-use entity::{citation, fact, fact_kind, fact_participant, fact_qualifier, source};
+use entity::{citation, fact, fact_kind, fact_participant, fact_qualifier, revision, source};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait, JoinType, PaginatorTrait, QueryFilter,
@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use crate::db::rows::{select_model, ModelAt, ModelColumns};
 use crate::db::{search, skewed_ids};
+use crate::domain::chain::Subject;
 use crate::domain::countries::is_country_code;
 use crate::domain::group_by_parent;
 use crate::domain::ids::{ActorId, SourceId, UserId};
@@ -135,6 +136,8 @@ pub struct FactFilter {
 pub struct ValidFactFilter {
     filter: FactFilter,
     search_terms: Vec<String>,
+    /// Read the public record as it stood at this moment (`as_of::rebuild_as_of`).
+    as_of: Option<DateTime<Utc>>,
 }
 
 impl FactFilter {
@@ -204,7 +207,7 @@ impl FactFilter {
             }
         }
         violations.into_result()?;
-        Ok(ValidFactFilter { filter: self, search_terms })
+        Ok(ValidFactFilter { filter: self, search_terms, as_of: None })
     }
 }
 
@@ -250,11 +253,69 @@ fn facts_with_all_of(backend: DatabaseBackend, actors: &[ActorId]) -> SimpleExpr
     fact_id().in_subquery(sub)
 }
 
+/// Facts whose log holds an entry of `action` appended at or before `at`
+/// (`idx_revisions_action_at`, migration 000018).
+fn facts_with_entry_by(action: &'static str, at: DateTime<Utc>) -> SimpleExpr {
+    fact_id().in_subquery(
+        Query::select()
+            .column(revision::Column::FactId)
+            .from(revision::Entity)
+            .and_where(revision::Column::Subject.eq(Subject::Fact.as_str()))
+            .and_where(revision::Column::Action.eq(action))
+            .and_where(revision::Column::CreatedAt.lte(at))
+            .to_owned(),
+    )
+}
+
+/// Facts (published by `at`) whose status at `at` was `status`: a published fact leaves
+/// PUBLISHED once, for RETRACTED or SUPERSEDED, and the log records when.
+fn status_at(status: FactStatus, at: DateTime<Utc>) -> Condition {
+    let retracted = || facts_with_entry_by("RETRACTED", at);
+    let superseded = || facts_with_entry_by("SUPERSEDED", at);
+    match status {
+        FactStatus::Retracted => Condition::all().add(retracted()),
+        FactStatus::Superseded => Condition::all().add(superseded()),
+        FactStatus::Published => Condition::all().add(retracted().not()).add(superseded().not()),
+        // Never public (`check_statuses` refuses them first).
+        _ => Condition::all().add(Expr::val(false)),
+    }
+}
+
 impl ValidFactFilter {
     /// Narrows a validated filter, e.g. to the facts of one actor or one source.
     pub fn scoped(mut self, scope: impl FnOnce(&mut FactFilter)) -> Self {
         scope(&mut self.filter);
         self
+    }
+
+    /// The public facts as they stood at `at`: those published by then, their statuses as they
+    /// were. Refuses, under `prefix`, the parts that select by evidence (`sources`, `outlets`,
+    /// `verifiedOnly`) or by the search index (`search`, which covers quotes): those read today's
+    /// citations, and a fact's evidence may have grown or shrunk since.
+    pub fn as_of(mut self, at: DateTime<Utc>, prefix: &str) -> DomainResult<Self> {
+        let f = &self.filter;
+        let mut violations = Violations::new();
+        for (name, used) in [
+            ("sources", !f.sources.is_empty()),
+            ("outlets", !f.outlets.is_empty()),
+            ("verifiedOnly", f.verified_only),
+            ("search", f.search.is_some()),
+        ] {
+            if used {
+                violations.add(
+                    format!("{prefix}.{name}"),
+                    "cannot be combined with `asOf`: it selects by today's citations, and a fact's evidence may have changed since",
+                );
+            }
+        }
+        violations.into_result()?;
+        self.as_of = Some(at);
+        Ok(self)
+    }
+
+    /// The moment the filter reads the record at, if not now.
+    pub fn moment(&self) -> Option<DateTime<Utc>> {
+        self.as_of
     }
 
     /// Refuses, under `prefix`, a status the list can never hold: the public record holds
@@ -281,8 +342,22 @@ impl ValidFactFilter {
     pub fn condition(&self, backend: DatabaseBackend, visibility: Visibility) -> Condition {
         let f = &self.filter;
         let mut cond = visibility.condition();
-        if !f.statuses.is_empty() {
-            cond = cond.add(fact::Column::Status.is_in(f.statuses.iter().copied()));
+        match self.as_of {
+            Some(at) => {
+                // The log decides; `published_at` (stamped in the approving transaction, just
+                // before its entry) only narrows: without it, a page ordered by when facts
+                // happened walked every later fact to find those published by an early moment
+                // (2.1 s instead of 11 ms for a page at 100,000 facts, measured on Postgres).
+                cond = cond.add(fact::Column::PublishedAt.lte(at)).add(facts_with_entry_by("APPROVED", at));
+                if !f.statuses.is_empty() {
+                    let any = f.statuses.iter().fold(Condition::any(), |any, status| any.add(status_at(*status, at)));
+                    cond = cond.add(any);
+                }
+            }
+            None if !f.statuses.is_empty() => {
+                cond = cond.add(fact::Column::Status.is_in(f.statuses.iter().copied()));
+            }
+            None => {}
         }
         if !f.kinds.is_empty() {
             cond = cond.add(fact::Column::KindKey.is_in(f.kinds.iter().cloned()));

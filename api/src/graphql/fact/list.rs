@@ -2,14 +2,16 @@
 //! the review queue, which reads a page and then loads, for the whole page at once, every
 //! relation the query selects. It deals in rows, not in `graph` objects, so that the objects
 //! that list facts (`Actor`, `Source`) can use it without an import loop.
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use async_graphql::Context;
-use entity::fact;
+use chrono::{DateTime, Utc};
+use entity::{citation, fact};
 use uuid::Uuid;
 
 use super::input::{FactFilterInput, FactOrderInput};
 use crate::domain::actor::query::{actors_by_ids, aliases_of};
+use crate::domain::fact::as_of::{facts_as_of, rebuild_as_of, FactAsOf};
 use crate::domain::fact::parts::{
     parts_of_facts, CitationsWithSources, FactParts, ParticipantsWithActors, PartsWanted,
 };
@@ -28,6 +30,15 @@ pub struct FactPage {
     pub page: Page<fact::Model>,
     pub order: FactOrder,
     pub total: Total,
+    /// For a page of the record as it stood at a past moment, that moment and each fact's
+    /// evidence then (the rows in `page` are already as they stood).
+    pub as_of: Option<PastEvidence>,
+}
+
+/// The moment an "as of" page was read at, and each of its facts' citations then.
+pub struct PastEvidence {
+    pub at: DateTime<Utc>,
+    pub citations: HashMap<Uuid, Vec<citation::Model>>,
 }
 
 /// The complexity of a list of facts: a page's cost, plus the grouped query that "all of these
@@ -43,10 +54,13 @@ pub fn fact_page_cost(
     page_cost(first, last, child_complexity).saturating_add(all_of.saturating_mul(ALL_OF_ACTOR_COST))
 }
 
-/// Runs a public fact list query; shared by `facts`, `Actor.facts` and `Source.facts`.
+/// Runs a public fact list query; shared by `facts`, `Actor.facts` and `Source.facts`. With
+/// `as_of` (`facts(asOf:)`), the public record as it stood at that moment, rebuilt from the
+/// revision log (`domain::fact::as_of`), filtered, ordered and paged as the present one is.
 #[allow(clippy::too_many_arguments)]
 pub async fn fact_connection(
     ctx: &Context<'_>,
+    as_of: Option<DateTime<Utc>>,
     filter: Option<FactFilterInput>,
     order_by: Option<FactOrderInput>,
     first: Option<i32>,
@@ -57,7 +71,10 @@ pub async fn fact_connection(
 ) -> Result<FactPage> {
     let db = ctx.db();
     let page = page_request(first, after, last, before)?;
-    let filter = filter.unwrap_or_default().into_domain(db, "filter").await?.scoped(scope);
+    let mut filter = filter.unwrap_or_default().into_domain(db, "filter").await?.scoped(scope);
+    if let Some(at) = as_of {
+        filter = filter.as_of(at, "filter")?;
+    }
     run_fact_query(ctx, Visibility::Public, filter, order_by.unwrap_or_default().into(), page).await
 }
 
@@ -87,11 +104,29 @@ async fn run_fact_query(
     page: PageRequest,
 ) -> Result<FactPage> {
     filter.check_statuses(visibility, "filter")?;
-    let FactsPage { page, kinds } = list_facts(ctx.db(), visibility, &filter, order, &page).await?;
+    let FactsPage { mut page, kinds } = list_facts(ctx.db(), visibility, &filter, order, &page).await?;
     let loaders = ctx.loaders();
     loaders.kinds.feed_many(kinds.into_iter().map(|kind| (kind.key.clone(), kind))).await;
-    prefetch_fact_parts(ctx, FactsAt::Connection, page.items.iter(), KindsRead::Yes).await?;
-    Ok(FactPage { page, order, total: Total::Facts { visibility, filter: Box::new(filter) } })
+    let moment = filter.moment();
+    let as_of = match moment {
+        Some(at) => {
+            // The filter kept the facts public at `at` only, so every one is rebuilt.
+            let mut rebuilt = rebuild_as_of(ctx.db(), &page.items, at).await?;
+            let mut citations = HashMap::new();
+            page.items = std::mem::take(&mut page.items)
+                .into_iter()
+                .filter_map(|fact| rebuilt.remove(&fact.id))
+                .map(|then| {
+                    citations.insert(then.fact.id, then.citations);
+                    then.fact
+                })
+                .collect();
+            Some(PastEvidence { at, citations })
+        }
+        None => None,
+    };
+    prefetch_parts(ctx, FactsAt::Connection, page.items.iter(), KindsRead::Yes, moment).await?;
+    Ok(FactPage { page, order, total: Total::Facts { visibility, filter: Box::new(filter) }, as_of })
 }
 
 /// Where the facts whose parts to prefetch are in the field being resolved.
@@ -135,6 +170,20 @@ pub async fn prefetch_fact_parts<'a>(
     facts: impl IntoIterator<Item = &'a fact::Model>,
     kinds_read: KindsRead,
 ) -> Result<()> {
+    prefetch_parts(ctx, at, facts, kinds_read, None).await
+}
+
+/// `prefetch_fact_parts` for facts as they stood at `moment` (when given): the facts they
+/// link to (`supersedes`, `supersededBy`) are read as they stood then too. Participants and
+/// qualifiers never change once a fact is published, and today's citations with their sources
+/// include every one a fact ever had, so those are read as for today's facts.
+async fn prefetch_parts<'a>(
+    ctx: &Context<'_>,
+    at: FactsAt,
+    facts: impl IntoIterator<Item = &'a fact::Model>,
+    kinds_read: KindsRead,
+    moment: Option<DateTime<Utc>>,
+) -> Result<()> {
     let facts: Vec<&fact::Model> = facts.into_iter().collect();
     if facts.is_empty() {
         return Ok(());
@@ -148,8 +197,13 @@ pub async fn prefetch_fact_parts<'a>(
     }
     if selects(&["supersedes"]) || selects(&["supersededBy"]) {
         let linked: Vec<_> = facts.iter().flat_map(|f| [f.supersedes_id, f.superseded_by_id]).flatten().collect();
-        if !linked.is_empty() {
-            loaders.facts.feed_many(facts_by_ids(db, &linked).await?).await;
+        match moment {
+            _ if linked.is_empty() => {}
+            Some(moment) => {
+                let then = facts_as_of(db, &linked, moment).await?;
+                loaders.facts_as_of.feed_many(then.into_iter().map(|(id, fact)| ((id, moment), fact))).await;
+            }
+            None => loaders.facts.feed_many(facts_by_ids(db, &linked).await?).await,
         }
     }
     if selects(&["qualifiers"]) {
@@ -199,6 +253,16 @@ pub async fn prefetch_fact_parts<'a>(
         loaders.aliases.feed_many(aliases_of(db, &actor_ids).await?).await;
     }
     Ok(())
+}
+
+/// One fact as the public saw it at `at` (null when it was not public then), with the parts
+/// the query selects below the field being resolved, read as an "as of" page's are.
+pub async fn public_fact_as_of(ctx: &Context<'_>, id: Uuid, at: DateTime<Utc>) -> Result<Option<FactAsOf>> {
+    let found = ctx.loaders().facts_as_of.load_one((id, at)).await.map_err(loader_error)?;
+    if let Some(then) = &found {
+        prefetch_parts(ctx, FactsAt::Field, [&then.fact], KindsRead::No, Some(at)).await?;
+    }
+    Ok(found)
 }
 
 /// One fact by id when the caller may read it, with the parts the query selects below the field

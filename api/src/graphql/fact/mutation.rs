@@ -27,7 +27,7 @@ async fn take_step(
 ) -> Result<Fact> {
     let principal = ctx.require_principal()?;
     let id = fact_id(id)?;
-    Ok(Fact(fact_store::take_step(ctx.db(), principal, id, expected_version, action, comment).await?))
+    Ok(Fact::from(fact_store::take_step(ctx.db(), principal, id, expected_version, action, comment).await?))
 }
 
 #[derive(Default)]
@@ -45,7 +45,7 @@ impl FactMutation {
         let (fact, reported) = input.fact.into_domain();
         let key = idempotency_key_for(principal, "createFact", input.idempotency_key, &fact)?;
         let new = NewFact { id: FactId::generate(), input: fact, reported };
-        Ok(CreateFactPayload { fact: Fact(fact_store::create_fact(ctx.db(), principal, new, key, None).await?) })
+        Ok(CreateFactPayload { fact: Fact::from(fact_store::create_fact(ctx.db(), principal, new, key, None).await?) })
     }
 
     /// Replaces a draft's (or a sent-back fact's) content. Author only.
@@ -58,7 +58,7 @@ impl FactMutation {
         let id = fact_id(&input.id)?;
         let (fact, reported) = input.fact.into_domain();
         let updated = fact_store::update_fact(ctx.db(), principal, id, input.expected_version, fact, reported);
-        Ok(UpdateFactPayload { fact: Fact(updated.await?) })
+        Ok(UpdateFactPayload { fact: Fact::from(updated.await?) })
     }
 
     /// Submits a draft or a sent-back fact for review (it needs at least one citation). Author only.
@@ -108,7 +108,7 @@ impl FactMutation {
         let new = NewFact { id: FactId::generate(), input: fact, reported };
         let correction = Correction { of, expected_version };
         Ok(SupersedeFactPayload {
-            fact: Fact(fact_store::create_fact(ctx.db(), principal, new, key, Some(correction)).await?),
+            fact: Fact::from(fact_store::create_fact(ctx.db(), principal, new, key, Some(correction)).await?),
         })
     }
 
@@ -139,7 +139,7 @@ impl FactMutation {
         let request = (fact, &citation);
         let key = idempotency_key_for(principal, "proposeCitation", input.idempotency_key, &request)?;
         let outcome = evidence::propose_citation(ctx.db(), principal, fact, citation, reported, key).await?;
-        Ok(ProposeCitationPayload { citation: Citation(outcome.citation), fact: Fact(outcome.fact) })
+        Ok(ProposeCitationPayload { citation: Citation(outcome.citation), fact: Fact::from(outcome.fact) })
     }
 
     /// Approves or rejects a pending citation. Reviewers and admins only, and never on a
@@ -154,7 +154,7 @@ impl FactMutation {
         let id = ids::decode::<CitationId>(&input.citation_id, "citationId")?;
         let decision = input.decision.into();
         let outcome = evidence::review_citation(ctx.db(), principal, id, decision, input.comment).await?;
-        Ok(ReviewCitationPayload { citation: Citation(outcome.citation), fact: Fact(outcome.fact) })
+        Ok(ReviewCitationPayload { citation: Citation(outcome.citation), fact: Fact::from(outcome.fact) })
     }
 
     /// Withdraws a published citation found wrong: it stays readable, marked with the reason,
@@ -168,7 +168,7 @@ impl FactMutation {
         let principal = ctx.require_principal()?;
         let id = ids::decode::<CitationId>(&input.citation_id, "citationId")?;
         let outcome = evidence::withdraw_citation(ctx.db(), principal, id, input.reason).await?;
-        Ok(WithdrawCitationPayload { citation: Citation(outcome.citation), fact: Fact(outcome.fact) })
+        Ok(WithdrawCitationPayload { citation: Citation(outcome.citation), fact: Fact::from(outcome.fact) })
     }
 }
 

@@ -3,7 +3,9 @@
 use async_graphql::{Context, Object, Union, ID};
 
 use super::input::{FactFilterInput, FactOrderInput};
-use super::list::{fact_connection, prefetch_fact_parts, readable_fact_with_parts, FactsAt, KindsRead};
+use super::list::{
+    fact_connection, prefetch_fact_parts, public_fact_as_of, readable_fact_with_parts, FactsAt, KindsRead,
+};
 use crate::domain::fact::evidence::{list_pending_citations, pending_cursor_of};
 use crate::domain::fact::history::{diff_snapshots, revisions_of};
 use crate::domain::fact::query::Visibility;
@@ -16,6 +18,7 @@ use crate::graphql::context::{ContextExt, Required};
 use crate::graphql::error::Result;
 use crate::graphql::graph::{Citation, CitationConnection, Fact, FactConnection, FieldChange};
 use crate::graphql::ids;
+use crate::graphql::scalars::AsOfArgument;
 
 #[derive(Default)]
 pub struct FactQuery;
@@ -24,6 +27,21 @@ pub struct FactQuery;
 impl FactQuery {
     /// Facts matching `filter`, sorted by `orderBy` (default: occurred, newest first), as a Relay
     /// connection. `first`/`last` default to 20 and may not exceed 100.
+    ///
+    /// With `asOf`, the public record as it stood at that moment, rebuilt from the revision log:
+    /// the facts published by then, each with the status, supersession and evidence it had
+    /// then (a fact retracted later reads PUBLISHED, a citation added later is missing, one
+    /// withdrawn later is ACTIVE). Drafts and facts in review never appear. Participants and
+    /// qualifiers are those of today (a published claim is never edited; a merge of actors shows
+    /// the actor kept); sources and actors, and the facts listed under them, are shown as they
+    /// are now. `orderBy`, paging, `totalCount` and the filters on the claim (kinds, categories,
+    /// actors, country, dates, statuses) work as without it; the filters on evidence
+    /// (`sources`, `outlets`, `verifiedOnly`) and `search` (which covers quotes) are refused
+    /// (BAD_USER_INPUT naming them), as they match today's citations. A moment before the first
+    /// publication gives an empty list; a moment in the future gives the record as it stands
+    /// now, which is not final. Cost: the page's query also reads the revision log's index of
+    /// publications (and retractions and supersessions) up to that moment, and two more
+    /// statements, whatever the page's size, rebuild its facts from their snapshots.
     #[graphql(
         complexity = "crate::graphql::fact::list::fact_page_cost(filter.as_ref(), first, last, child_complexity)"
     )]
@@ -37,14 +55,29 @@ impl FactQuery {
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
         #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
         #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
+        #[graphql(desc = "Read the public record as it stood at this moment (see above); null or absent: now.")]
+        as_of: Option<AsOfArgument>,
     ) -> Result<FactConnection> {
-        Ok(fact_connection(ctx, filter, order_by, first, after, last, before, |_| {}).await?.into())
+        let at = as_of.map(|AsOfArgument(at)| at);
+        Ok(fact_connection(ctx, at, filter, order_by, first, after, last, before, |_| {}).await?.into())
     }
 
     /// One fact by its global id; null when it does not exist or is not visible to the caller.
-    async fn fact(&self, ctx: &Context<'_>, #[graphql(desc = "Global id of a Fact.")] id: ID) -> Result<Option<Fact>> {
+    ///
+    /// With `asOf`, the fact as the public saw it at that moment, rebuilt from the revision log
+    /// as `facts(asOf:)` does (see there for what is today's and what the cost is); null when it
+    /// was not public then (not yet published, or a draft or in review), whoever asks.
+    async fn fact(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global id of a Fact.")] id: ID,
+        #[graphql(desc = "Read the fact as it stood at this moment; null or absent: now.")] as_of: Option<AsOfArgument>,
+    ) -> Result<Option<Fact>> {
         let id = ids::decode_uuid(&id, ids::FACT, "id")?;
-        Ok(readable_fact_with_parts(ctx, id).await?.map(Fact))
+        match as_of {
+            Some(AsOfArgument(at)) => Ok(public_fact_as_of(ctx, id, at).await?.map(|then| Fact::from((then, at)))),
+            None => Ok(readable_fact_with_parts(ctx, id).await?.map(Fact::from)),
+        }
     }
 }
 
@@ -79,7 +112,7 @@ impl ReviewQuery {
         });
         prefetch_fact_parts(ctx, FactsAt::Connection, facts, KindsRead::No).await?;
         let item = |entry| match entry {
-            QueueEntry::Fact(fact) => ReviewItem::Fact(Fact(fact)),
+            QueueEntry::Fact(fact) => ReviewItem::Fact(Fact::from(fact)),
             QueueEntry::Citation(citation) => ReviewItem::Citation(Citation(citation)),
         };
         Ok(Connection::new(page, queue_cursor_of, item, Total::ReviewQueue(Box::new(filter))))
