@@ -3,7 +3,7 @@
 import { ApiError, gql, onExpiredSession, session, signIn, signOut } from './api.js';
 import { locateQuote, quoteParts } from './quotes.js';
 import {
-  changesView, citationView, claimView, factLink, fill, formatTime, h, historyView, statusBadge,
+  CONTEXT_CHARS, changesView, citationView, claimView, factLink, fill, formatTime, h, historyView, statusBadge,
 } from './views.js';
 
 const main = document.getElementById('main');
@@ -21,7 +21,7 @@ const FACT_FIELDS = `
   citations {
     id quote attribution verified status statusReason
     attributedTo { name } relayedFrom { name }
-    quoteInContext(chars: 240) { before quote after }
+    quoteInContext(chars: ${CONTEXT_CHARS}) { before quote after }
     source { id url title outlet { name } published { text } }
   }
   outletCount
@@ -63,7 +63,7 @@ const REVIEW_QUEUE = `query ReviewQueue {
     __typename
     ... on Fact { ${FACT_FIELDS} changesSinceLastReview { field before after } }
     ... on Citation { id quote attribution verified proposedAt
-      quoteInContext(chars: 240) { before quote after }
+      quoteInContext(chars: ${CONTEXT_CHARS}) { before quote after }
       source { id url title outlet { name } published { text } }
       fact { id summary status outletCount } }
   } }
@@ -722,8 +722,8 @@ function reviewFactCard(fact, own) {
       own ? 'You wrote this fact: nobody approves their own work, so another reviewer must decide.' : null,
       async (decision, comment) => {
         await gql(REVIEW_FACT, { input: { id: fact.id, expectedVersion: fact.version, decision, comment } });
-        showNotice(decision === 'APPROVE' ? 'Approved: the fact is published.' : 'Decision recorded.', 'success');
         await reviewView();
+        showNotice({ APPROVE: 'Approved: the fact is published.', REQUEST_CHANGES: 'Sent back to its author.', REJECT: 'Rejected.' }[decision], 'success');
       }));
 }
 
@@ -736,8 +736,8 @@ function reviewCitationCard(citation) {
     decisionForm(prefix, [['APPROVE', 'Approve the citation'], ['REJECT', 'Reject', true]], null,
       async (decision, comment) => {
         await gql(REVIEW_CITATION, { input: { citationId: citation.id, decision, comment } });
-        showNotice('Decision recorded.', 'success');
         await reviewView();
+        showNotice(decision === 'APPROVE' ? 'Citation approved: it is public evidence of the fact.' : 'Citation rejected.', 'success');
       }));
 }
 

@@ -56,9 +56,14 @@ export function factLink(fact, text) {
 
 /** The quote inside the text around it, the quote marked. `context` is `{ before, quote, after }`. */
 export function quoteInContext(context, label) {
+  // The server cuts the text at `CONTEXT_CHARS` on either side; say where it did.
+  const cut = (text) => Array.from(text).length >= CONTEXT_CHARS;
   return h('blockquote', { class: 'context', 'aria-label': label || 'The quote in its source' },
-    context.before, h('mark', {}, context.quote), context.after);
+    cut(context.before) ? '…' : '', context.before, h('mark', {}, context.quote), context.after, cut(context.after) ? '…' : '');
 }
+
+/** How much of a snapshot the desk asks for on either side of a quote (`quoteInContext(chars:)`). */
+export const CONTEXT_CHARS = 240;
 
 export function formatTime(iso) {
   if (!iso) return '';

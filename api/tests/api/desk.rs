@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use serde_json::json;
 
 use crate::support::browser::{browser, foreign_urls, references, Driver, Session};
-use crate::support::{Backend, TestApp};
+use crate::support::{visit_input, Backend, TestApp};
 
 const PAGE_ROUTES: &[&str] =
     &["/desk", "/desk/", "/desk/sign-in", "/desk/record", "/desk/work", "/desk/review", "/desk/facts/RmFjdDox"];
@@ -415,7 +415,117 @@ async fn a_refused_token_asks_for_the_password_again_and_keeps_the_form(backend:
     quit.expect("the browser session ends");
 }
 
+const CREATE_AND_SUBMIT: &str =
+    "mutation($input: CreateFactInput!) { createFact(input: $input) { fact { id version } } }";
+const SUBMIT: &str =
+    "mutation($id: ID!, $v: Int!) { submitFact(input: {id: $id, expectedVersion: $v}) { fact { id } } }";
+
+/// A visit recorded and submitted through the API by whoever holds `token`; its global id.
+async fn submitted_visit(app: &TestApp, token: &str, summary: &str) -> String {
+    let input =
+        visit_input(&app.actor_id("Russia").await, &app.actor_id("Syria").await, &app.demo_source_id().await, summary);
+    let created = app.ok_as(token, CREATE_AND_SUBMIT, json!({ "input": input })).await;
+    let id = created["createFact"]["fact"]["id"].as_str().unwrap().to_owned();
+    app.ok_as(token, SUBMIT, json!({ "id": id, "v": created["createFact"]["fact"]["version"] })).await;
+    id
+}
+
+/// Sent back and resubmitted: the reviewer cannot approve their own fact and sees why; sending
+/// back needs a comment; the editor finds the comment in My work, edits and resubmits; the
+/// reviewer then sees only what changed.
+async fn a_fact_sent_back_comes_back_with_what_changed_and_a_reviewers_own_fact_cannot_be_approved(backend: Backend) {
+    let Some((chromium, chromedriver)) = browser("desk") else { return };
+    let app = TestApp::spawn_with_demo(backend).await;
+    let editor = app.login(EDITOR.0, EDITOR.1).await;
+    let reviewer = app.login(REVIEWER.0, REVIEWER.1).await;
+    let editors = submitted_visit(&app, &editor, "Russian diplomats visited Damascus in January.").await;
+    let reviewers = submitted_visit(&app, &reviewer, "A Russian delegation went to Damascus.").await;
+    // Corroboration: a second quote proposed for the published phone call waits in the queue too.
+    let facts = app.query_ok("{ facts(first: 50) { nodes { id summary } } }", json!({})).await;
+    let call = facts["facts"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|fact| {
+            fact["summary"]
+                .as_str()
+                .unwrap()
+                .starts_with("Vladimir Putin and Ahmed al-Sharaa held their first phone call")
+        })
+        .expect("the demo's phone call")["id"]
+        .clone();
+    let citation =
+        json!({ "source": app.demo_source_id().await, "quote": crate::support::VISIT_QUOTE, "attribution": "DIRECT" });
+    let proposed = app
+        .ok_as(
+            &editor,
+            "mutation($f: ID!, $c: CitationInput!) { proposeCitation(input: {factId: $f, citation: $c}) { citation { id } } }",
+            json!({ "f": call, "c": citation }),
+        )
+        .await;
+    let pending = proposed["proposeCitation"]["citation"]["id"].as_str().unwrap().to_owned();
+    let driver = Driver::start(&chromedriver).await;
+    let session = driver.session(&chromium).await;
+    let mut walk = Walk::new(&session, &app.base_url, format!("{backend:?}-sent-back-").to_lowercase());
+    let outcome = async {
+        walk.sign_in(REVIEWER, None).await?;
+        let own = format!("article[data-fact='{reviewers}']");
+        walk.wait_text("the reviewer's own fact", &format!("{own} .decision"), "You wrote this fact").await?;
+        let disabled =
+            session.run_with("return document.querySelector(arguments[0]).disabled;", vec![json!(format!("{own} button[data-decision=APPROVE]"))]).await?;
+        if disabled != true {
+            return Err("the reviewer's own fact can be approved".into());
+        }
+        walk.shoot("own-fact", Some(&format!("{own} .decision"))).await?;
+
+        let proposal = format!("article[data-citation='{pending}']");
+        let marked = walk.text_of(&format!("{proposal} blockquote mark")).await?;
+        if marked != crate::support::VISIT_QUOTE {
+            return Err(format!("the pending citation marks {marked:?}"));
+        }
+        walk.shoot("pending-citation", Some(&proposal)).await?;
+        session.click(&format!("{proposal} button[data-decision=APPROVE]")).await?;
+        walk.wait_text("the citation decided", "#notice", "Citation approved").await?;
+
+        let card = format!("article[data-fact='{editors}']");
+        session.click(&format!("{card} button[data-decision=REQUEST_CHANGES]")).await?;
+        walk.wait_text("a comment asked for", &format!("{card} .decision .error"), "A comment is required").await?;
+        session.type_into(&format!("{card} textarea"), "Name the ministry that announced the visit.").await?;
+        session.click(&format!("{card} button[data-decision=REQUEST_CHANGES]")).await?;
+        walk.wait_text("the decision", "#notice", "Sent back to its author").await?;
+        session.click("#sign-out").await?;
+
+        walk.sign_in(EDITOR, None).await?;
+        walk.wait_text("the fact sent back", "section[aria-label='Sent back to me']", "Name the ministry that announced the visit.").await?;
+        walk.shoot("sent-back", None).await?;
+        session.click(&format!("a[href='/desk/record/{editors}']")).await?;
+        session.wait_for("the fact in the form", "return document.querySelector('#summary') && document.querySelector('#summary').value.includes('January');").await?;
+        walk.wait_text("the quote found in the stored snapshot", "#quote-status", "Found in the snapshot").await?;
+        session.type_into("#summary", "Russian diplomats visited Damascus in January, the foreign ministry said.").await?;
+        session.click("#submit").await?;
+        walk.wait_text("the fact back in review", "section[aria-label='In review']", "the foreign ministry said").await?;
+        session.click("#sign-out").await?;
+
+        walk.sign_in(REVIEWER, None).await?;
+        walk.wait_text("what changed", &format!("{card} .changes"), "the foreign ministry said").await?;
+        let fields = session
+            .run_with("return [...document.querySelectorAll(arguments[0])].map(e => e.innerText);", vec![json!(format!("{card} .changes dt"))])
+            .await?;
+        if fields != json!(["summary"]) {
+            return Err(format!("the resubmission shows changes to {fields}"));
+        }
+        walk.shoot("resubmitted", Some(&format!("{card} .changes"))).await?;
+        session.only_this_origin_and_a_clean_log(walk.base_url).await
+    }
+    .await;
+    let quit = session.quit().await;
+    drop(driver);
+    outcome.unwrap_or_else(|error| panic!("the desk in Chromium: {error}"));
+    quit.expect("the browser session ends");
+}
+
 backend_tests!(
+    a_fact_sent_back_comes_back_with_what_changed_and_a_reviewers_own_fact_cannot_be_approved,
     a_refused_token_asks_for_the_password_again_and_keeps_the_form,
     every_route_of_the_desk_serves_its_page_under_a_policy_of_this_origin_only,
     unknown_pages_and_assets_of_the_desk_are_404_and_change_nothing,
