@@ -20,7 +20,7 @@ const FACT_FIELDS = `
   qualifiers { key value }
   citations {
     id quote attribution verified status statusReason
-    attributedTo { name } relayedFrom { name }
+    attributedTo { id name } relayedFrom { id name }
     quoteInContext(chars: ${CONTEXT_CHARS}) { before quote after }
     source { id url title outlet { name } published { text } }
   }
@@ -359,6 +359,8 @@ async function recordView(factId) {
   }
   const state = { fact, source: fact && fact.citations[0] ? fact.citations[0].source : null };
   const citation = fact && fact.citations[0];
+  const keptCitations = fact ? fact.citations.slice(1) : [];
+  let sentQualifiers = [];
 
   // The kind, and what it allows.
   const kindSelect = h('select', { id: 'kind', required: true },
@@ -382,8 +384,10 @@ async function recordView(factId) {
 
   const renderKind = () => {
     const kind = currentKind();
-    const kept = Object.fromEntries([...qualifierBox.querySelectorAll('input')].map((input) => [input.dataset.key, input.value]));
-    if (fact) for (const q of fact.qualifiers) if (!(q.key in kept)) kept[q.key] = q.value;
+    // Every value is kept, a key given twice (two facilities) included, across changes of kind.
+    const shown = [...qualifierBox.querySelectorAll('input')].map((input) => ({ key: input.dataset.key, value: input.value }));
+    const kept = qualifierBox.dataset.rendered ? shown : (fact ? fact.qualifiers : []);
+    qualifierBox.dataset.rendered = 'yes';
     fill(qualifierBox, h('legend', {}, 'Qualifiers'));
     if (!kind) {
       fill(kindHelp, 'The kind decides which roles and qualifiers the fact takes.');
@@ -395,9 +399,17 @@ async function recordView(factId) {
     if (kind.allowedQualifiers.length === 0) qualifierBox.append(h('p', { class: 'hint' }, 'This kind takes no qualifiers.'));
     kind.allowedQualifiers.forEach((key) => {
       const required = kind.requiredQualifiers.includes(key);
-      const input = h('input', { id: `qualifier-${key}`, type: 'text', required, value: kept[key] || '', dataset: { key } });
-      qualifierBox.append(field(`qualifier-${key}`, `${key}${required ? ' (required)' : ''}`, input));
+      const values = kept.filter((q) => q.key === key && q.value).map((q) => q.value);
+      (values.length ? values : ['']).forEach((value, index) => {
+        const id = index === 0 ? `qualifier-${key}` : `qualifier-${key}-${index + 1}`;
+        const input = h('input', { id, type: 'text', required, value, dataset: { key } });
+        qualifierBox.append(field(id, `${key}${index ? ` (${index + 1})` : ''}${required ? ' (required)' : ''}`, input));
+      });
     });
+    const dropped = kept.filter((q) => q.value && !kind.allowedQualifiers.includes(q.key));
+    if (dropped.length) {
+      qualifierBox.append(h('p', { class: 'error' }, `This kind does not take ${dropped.map((q) => q.key).join(', ')}: those values are left out when you save.`));
+    }
     for (const select of participantRows.querySelectorAll('select.role')) {
       const value = select.value;
       fill(select, options(kind.allowedRoles, kind.allowedRoles.includes(value) ? value : kind.allowedRoles[0]));
@@ -478,6 +490,7 @@ async function recordView(factId) {
 
   const summary = h('textarea', { id: 'summary', rows: 2, maxlength: 500 }, fact ? fact.summary : '');
   const occurredOn = h('input', { id: 'occurredOn', type: 'date', value: fact ? fact.occurred.date : '' });
+  const occurredUntil = h('input', { id: 'occurredUntil', type: 'date', value: fact && fact.occurredUntil ? fact.occurredUntil.date : '' });
   const precision = h('select', { id: 'occurredPrecision' }, options(PRECISIONS, fact ? fact.occurred.precision : 'DAY'));
   const modality = h('select', { id: 'modality' }, options(MODALITIES, fact ? fact.modality : 'OCCURRED'));
   const country = h('input', { id: 'country', type: 'text', maxlength: 2, value: (fact && fact.country) || '', placeholder: 'e.g. SY', autocapitalize: 'characters' });
@@ -495,12 +508,14 @@ async function recordView(factId) {
       qualifierBox,
       field('summary', 'Summary', summary, 'One neutral sentence.'),
       h('div', { class: 'row' }, field('occurredOn', 'Date', occurredOn), field('occurredPrecision', 'Precision', precision)),
+      field('occurredUntil', 'Until (for a period; optional)', occurredUntil),
       h('div', { class: 'row' }, field('modality', 'Modality', modality), field('country', 'Country (ISO code)', country))),
     h('section', {}, h('h2', {}, 'The evidence'),
       h('div', { class: 'row end' }, field('source-url', 'Source URL', sourceUrl), findSource), sourceStatus, newSource,
       field('quote', 'Quote, word for word', quote), quoteStatus,
       h('h3', {}, 'Where the quote sits in the snapshot'), preview,
-      field('attribution', 'Attribution', attribution, 'Direct: the source says it itself. Relayed: it reports another’s report.')),
+      field('attribution', 'Attribution', attribution, 'Direct: the source says it itself. Relayed: it reports another’s report.'),
+      keptCitations.length ? h('section', { 'aria-label': 'Other citations' }, h('h3', {}, `Other citations (${keptCitations.length}), kept as they are`), keptCitations.map(citationView)) : null),
     h('section', {}, field('submit-comment', 'Note for the reviewer (when submitting)', reviewerNote)),
     h('div', { class: 'actions' },
       h('button', { type: 'submit', id: 'save-draft', value: 'save' }, 'Save draft'),
@@ -513,10 +528,19 @@ async function recordView(factId) {
       return { actor: picker.dataset.actorId || picker.value.trim(), role: row.querySelector('select.role').value, title: row.querySelector('input[id$=-title]').value.trim() || null };
     });
     const qualifiers = kind ? [...qualifierBox.querySelectorAll('input')].filter((i) => i.value.trim()).map((i) => ({ key: i.dataset.key, value: i.value.trim() })) : [];
-    const citations = quote.value.trim() && state.source ? [{ source: state.source.id, quote: quote.value.trim(), attribution: attribution.value }] : [];
+    // The form edits the first citation; the others are sent back as they were, so none is lost.
+    const edited = citation || {};
+    const citations = quote.value.trim() && state.source ? [{
+      source: state.source.id, quote: quote.value.trim(), attribution: attribution.value,
+      attributedTo: edited.attributedTo ? edited.attributedTo.id : null, relayedFrom: attribution.value === 'RELAYED' && edited.relayedFrom ? edited.relayedFrom.id : null,
+    }] : [];
+    for (const other of keptCitations) {
+      citations.push({ source: other.source.id, quote: other.quote, attribution: other.attribution, attributedTo: other.attributedTo ? other.attributedTo.id : null, relayedFrom: other.relayedFrom ? other.relayedFrom.id : null });
+    }
+    sentQualifiers = kind ? [...qualifierBox.querySelectorAll('input')].filter((i) => i.value.trim()) : [];
     return {
       kind: kindSelect.value, summary: summary.value.trim(), modality: modality.value,
-      occurredOn: occurredOn.value, occurredPrecision: precision.value, country: country.value.trim().toUpperCase() || null,
+      occurredOn: occurredOn.value, occurredPrecision: precision.value, occurredUntil: occurredUntil.value || null, country: country.value.trim().toUpperCase() || null,
       participants, qualifiers, citations,
     };
   };
@@ -528,8 +552,11 @@ async function recordView(factId) {
     if (direct) return document.getElementById(direct);
     const participant = path.match(/^participants\[(\d+)\]\.?(\w+)?/);
     if (participant) return document.getElementById(`participant-${participant[1]}-${participant[2] || 'actor'}`);
-    const qualifier = path.match(/^qualifiers/);
-    if (qualifier) return qualifierBox.querySelector('input') || kindSelect;
+    const qualifier = path.match(/^qualifiers\[(\d+)\]/);
+    if (qualifier && sentQualifiers[Number(qualifier[1])]) return sentQualifiers[Number(qualifier[1])];
+    if (path.startsWith('qualifiers')) return qualifierBox.querySelector('input') || kindSelect;
+    const other = path.match(/^citations\[(\d+)\]/);
+    if (other && Number(other[1]) > 0) return null;
     return document.getElementById(path.replace(/\[.*$/, ''));
   };
   const clearErrors = () => {
@@ -674,6 +701,7 @@ async function reviewView() {
   const items = data.reviewQueue.nodes;
   fill(main,
     h('h1', {}, `Review queue (${data.reviewQueue.totalCount})`),
+    data.reviewQueue.totalCount > items.length ? h('p', { class: 'meta' }, `The ${items.length} longest waiting are shown; decide on them to see the rest.`) : null,
     items.length ? h('ol', { class: 'queue' }, items.map((item) => h('li', { class: 'card' },
       item.__typename === 'Fact' ? reviewFactCard(item, mine.has(item.id)) : reviewCitationCard(item)))) : h('p', {}, 'Nothing is waiting for a decision.'));
 }

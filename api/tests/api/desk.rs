@@ -420,10 +420,19 @@ const CREATE_AND_SUBMIT: &str =
 const SUBMIT: &str =
     "mutation($id: ID!, $v: Int!) { submitFact(input: {id: $id, expectedVersion: $v}) { fact { id } } }";
 
-/// A visit recorded and submitted through the API by whoever holds `token`; its global id.
+/// A visit recorded and submitted through the API by whoever holds `token`, with two citations
+/// and a qualifier given twice (the desk's form edits the first citation and must keep the rest);
+/// its global id.
 async fn submitted_visit(app: &TestApp, token: &str, summary: &str) -> String {
-    let input =
-        visit_input(&app.actor_id("Russia").await, &app.actor_id("Syria").await, &app.demo_source_id().await, summary);
+    let source = app.demo_source_id().await;
+    let mut input = visit_input(&app.actor_id("Russia").await, &app.actor_id("Syria").await, &source, summary);
+    input["qualifiers"] = json!([
+        { "key": "location", "value": "Damascus" },
+        { "key": "topic", "value": "trade" },
+        { "key": "topic", "value": "education" },
+    ]);
+    let second = json!({ "source": source, "quote": "bound by the ties of mutually beneficial cooperation", "attribution": "DIRECT" });
+    input["citations"].as_array_mut().unwrap().push(second);
     let created = app.ok_as(token, CREATE_AND_SUBMIT, json!({ "input": input })).await;
     let id = created["createFact"]["fact"]["id"].as_str().unwrap().to_owned();
     app.ok_as(token, SUBMIT, json!({ "id": id, "v": created["createFact"]["fact"]["version"] })).await;
@@ -501,6 +510,12 @@ async fn a_fact_sent_back_comes_back_with_what_changed_and_a_reviewers_own_fact_
         session.click(&format!("a[href='/desk/record/{editors}']")).await?;
         session.wait_for("the fact in the form", "return document.querySelector('#summary') && document.querySelector('#summary').value.includes('January');").await?;
         walk.wait_text("the quote found in the stored snapshot", "#quote-status", "Found in the snapshot").await?;
+        walk.wait_text("the second citation kept", "section[aria-label='Other citations']", "mutually beneficial").await?;
+        let topics = session.run("return [...document.querySelectorAll('input[data-key=topic]')].map(i => i.value);").await?;
+        if topics != json!(["trade", "education"]) {
+            return Err(format!("the form shows the topics {topics}"));
+        }
+        walk.shoot("editing", Some("#record-title")).await?;
         session.type_into("#summary", "Russian diplomats visited Damascus in January, the foreign ministry said.").await?;
         session.click("#submit").await?;
         walk.wait_text("the fact back in review", "section[aria-label='In review']", "the foreign ministry said").await?;
