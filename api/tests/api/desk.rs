@@ -128,6 +128,15 @@ const WRONG_QUOTE: &str = "Damascus rejected the proposal outright";
 const QUOTE: &str = "the two delegations discussed \"the reconstruction of the port\"";
 const SUMMARY: &str = "Russian and Syrian officials discussed rebuilding the port of Tartus in Damascus.";
 
+/// Ends the browser whatever happened, then fails with what went wrong in it, if anything.
+async fn finish<T>(session: Session, driver: Driver, outcome: Result<T, String>) -> T {
+    let quit = session.quit().await;
+    drop(driver);
+    let value = outcome.unwrap_or_else(|error| panic!("the desk in Chromium: {error}"));
+    quit.expect("the browser session ends");
+    value
+}
+
 /// Where the screenshots go: `target/desk-screenshots/` of the workspace.
 fn screenshot_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/desk-screenshots");
@@ -235,10 +244,7 @@ async fn editor_records_and_reviewer_approves_a_fact_in_the_desk_and_the_public_
     let mut walk = Walk::new(&session, &app.base_url, format!("{backend:?}-").to_lowercase());
     let outcome = walk_through(&mut walk).await;
     let taken = walk.taken.clone();
-    let quit = session.quit().await;
-    drop(driver);
-    let fact_id = outcome.unwrap_or_else(|error| panic!("the desk in Chromium: {error}"));
-    quit.expect("the browser session ends");
+    let fact_id = finish(session, driver, outcome).await;
 
     // What the browser did is what the server holds.
     let fact = app
@@ -409,10 +415,7 @@ async fn a_refused_token_asks_for_the_password_again_and_keeps_the_form(backend:
         Ok::<(), String>(())
     }
     .await;
-    let quit = session.quit().await;
-    drop(driver);
-    outcome.unwrap_or_else(|error| panic!("the desk in Chromium: {error}"));
-    quit.expect("the browser session ends");
+    finish(session, driver, outcome).await;
 }
 
 const CREATE_AND_SUBMIT: &str =
@@ -533,13 +536,85 @@ async fn a_fact_sent_back_comes_back_with_what_changed_and_a_reviewers_own_fact_
         session.only_this_origin_and_a_clean_log(walk.base_url).await
     }
     .await;
-    let quit = session.quit().await;
-    drop(driver);
-    outcome.unwrap_or_else(|error| panic!("the desk in Chromium: {error}"));
-    quit.expect("the browser session ends");
+    finish(session, driver, outcome).await;
+}
+
+/// The public page of a fact no longer current says so at the top, with the reason or a link to
+/// the correction; the correction links back to what it corrects.
+async fn the_public_page_marks_retracted_and_superseded_facts_with_their_notices(backend: Backend) {
+    let Some((chromium, chromedriver)) = browser("desk") else { return };
+    let app = TestApp::spawn_with_demo(backend).await;
+    let editor = app.login(EDITOR.0, EDITOR.1).await;
+    let reviewer = app.login(REVIEWER.0, REVIEWER.1).await;
+    let facts = app.query_ok("{ facts(first: 50) { nodes { id version summary } } }", json!({})).await;
+    let demo_fact = |start: &str| {
+        let fact = facts["facts"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|fact| fact["summary"].as_str().unwrap().starts_with(start))
+            .unwrap_or_else(|| panic!("the demo fact {start:?}"));
+        (fact["id"].as_str().unwrap().to_owned(), fact["version"].clone())
+    };
+    let (retracted, version) = demo_fact("Hayat Tahrir al-Sham launched a surprise attack");
+    let reason = "The attack began in Aleppo; Damascus fell later.";
+    app.ok_as(
+        &reviewer,
+        "mutation($id: ID!, $v: Int!, $r: String!) { retractFact(input: {id: $id, expectedVersion: $v, reason: $r}) { fact { id } } }",
+        json!({ "id": retracted, "v": version, "r": reason }),
+    )
+    .await;
+    let (superseded, version) = demo_fact("A Russian delegation led by Deputy Foreign Minister Mikhail Bogdanov");
+    let correction_summary = "A Russian delegation visited Damascus in January 2025.";
+    let mut input = visit_input(
+        &app.actor_id("Russia").await,
+        &app.actor_id("Syria").await,
+        &app.demo_source_id().await,
+        correction_summary,
+    );
+    input["id"] = json!(superseded);
+    input["expectedVersion"] = version;
+    let correction = app
+        .ok_as(
+            &editor,
+            "mutation($input: SupersedeFactInput!) { supersedeFact(input: $input) { fact { id version } } }",
+            json!({ "input": input }),
+        )
+        .await;
+    let correction_id = correction["supersedeFact"]["fact"]["id"].as_str().unwrap().to_owned();
+    app.ok_as(&editor, SUBMIT, json!({ "id": correction_id, "v": correction["supersedeFact"]["fact"]["version"] }))
+        .await;
+    app.ok_as(
+        &reviewer,
+        "mutation($id: ID!, $v: Int!) { reviewFact(input: {id: $id, expectedVersion: $v, decision: APPROVE}) { fact { status } } }",
+        json!({ "id": correction_id, "v": correction["supersedeFact"]["fact"]["version"].as_i64().unwrap() + 1 }),
+    )
+    .await;
+
+    let driver = Driver::start(&chromedriver).await;
+    let session = driver.session(&chromium).await;
+    let mut walk = Walk::new(&session, &app.base_url, format!("{backend:?}-notices-").to_lowercase());
+    let outcome = async {
+        walk.open(&format!("/desk/facts/{retracted}")).await?;
+        walk.wait_text("the retraction notice", "main .banner.retracted", reason).await?;
+        walk.shoot("retracted", None).await?;
+        walk.open(&format!("/desk/facts/{superseded}")).await?;
+        walk.wait_text("the supersession notice", "main .banner.superseded", correction_summary).await?;
+        walk.shoot("superseded", None).await?;
+        session.click("main .banner.superseded a").await?;
+        walk.wait_text("the correction's page", "main h1", correction_summary).await?;
+        walk.wait_text("the link back", "main .banner", "This fact corrects").await?;
+        walk.wait_text("the history", "main .history", "approved").await?;
+        walk.open("/desk/facts/RmFjdDowMTk0Zjc3NC05NDAwLTc5OTktODAwMC0wMDAwMDAwMDAwMDA=").await?;
+        walk.wait_text("an unknown fact", "main h1", "No such fact").await?;
+        session.only_this_origin_and_a_clean_log(walk.base_url).await
+    }
+    .await;
+    finish(session, driver, outcome).await;
 }
 
 backend_tests!(
+    the_public_page_marks_retracted_and_superseded_facts_with_their_notices,
     a_fact_sent_back_comes_back_with_what_changed_and_a_reviewers_own_fact_cannot_be_approved,
     a_refused_token_asks_for_the_password_again_and_keeps_the_form,
     every_route_of_the_desk_serves_its_page_under_a_policy_of_this_origin_only,
