@@ -390,6 +390,14 @@ async fn a_refused_token_asks_for_the_password_again_and_keeps_the_form(backend:
         walk.open("/desk/record").await?;
         session.wait_for("the record form", "return !!document.querySelector('#summary');").await?;
         session.type_into("#summary", SUMMARY).await?;
+        // An actor found by an alias and chosen with the keyboard alone.
+        session.type_into("#participant-0-actor", "julani").await?;
+        walk.wait_text("the alias's actor offered", "[role=listbox]:not([hidden])", "Ahmed al-Sharaa").await?;
+        session.press("#participant-0-actor", "\u{E015}\u{E007}").await?;
+        let chosen = session.run("return document.querySelector('#participant-0-actor').value;").await?;
+        if chosen != "Ahmed al-Sharaa" {
+            return Err(format!("the keyboard chose {chosen}"));
+        }
         // The server no longer accepts the token the tab holds.
         session
             .run(

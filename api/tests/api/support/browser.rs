@@ -239,6 +239,15 @@ impl Session {
             .map(drop)
     }
 
+    /// Sends `keys` to the element `selector` finds without clearing it first (WebDriver's key
+    /// codes: `\u{E015}` arrow down, `\u{E007}` enter, `\u{E004}` tab).
+    pub async fn press(&self, selector: &str, keys: &str) -> Result<(), String> {
+        let id = self.element(selector).await?;
+        self.command(reqwest::Method::POST, &format!("/element/{id}/value"), Some(json!({ "text": keys })))
+            .await
+            .map(drop)
+    }
+
     /// Sets the window's size in CSS pixels.
     pub async fn resize(&self, width: u32, height: u32) -> Result<(), String> {
         self.command(reqwest::Method::POST, "/window/rect", Some(json!({ "width": width, "height": height })))
