@@ -168,6 +168,7 @@ async fn run_server(database: &DatabaseConfig, serve: ServeConfig) -> anyhow::Re
         "Chancery is serving GraphiQL at http://{address}/graphql (started in {} ms)",
         started.elapsed().as_millis()
     );
+    println!("Chancery is serving the editorial desk at http://{address}/desk");
     crate::app::serve(app, listener, Duration::from_secs(serve.shutdown_grace_secs)).await
 }
 

@@ -35,6 +35,7 @@ use response_cache::{cache_key, etag, not_modified, CachedAnswer, ResponseCache}
 pub mod api_keys;
 pub mod body;
 pub mod connections;
+pub mod desk;
 pub mod graphiql;
 pub mod negotiation;
 pub mod response_cache;
@@ -77,6 +78,7 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
             get(graphql_get).post(graphql).route_layer(middleware::from_fn_with_state(state.clone(), admit)),
         )
         .route("/graphiql/assets/{name}", get(graphiql::asset))
+        .merge(desk_routes())
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -102,6 +104,19 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
         .layer(cors(&config.cors_origins))
         .with_state(state)
+}
+
+/// The editorial desk: its page on each of the app's routes, its assets, 404 for the rest.
+fn desk_routes() -> Router<AppState> {
+    let mut routes = Router::new()
+        .route("/desk/facts/{id}", get(desk::page_with_id))
+        .route("/desk/record/{id}", get(desk::page_with_id))
+        .route("/desk/assets/{name}", get(desk::asset))
+        .route("/desk/{*rest}", get(desk::unknown));
+    for route in desk::PAGE_ROUTES {
+        routes = routes.route(route, get(desk::page));
+    }
+    routes
 }
 
 /// Headers every answer carries: no content sniffing, and no caching of anything answered to a

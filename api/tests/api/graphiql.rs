@@ -8,44 +8,15 @@
 //! The browser test needs `chromium` and `chromedriver` (Debian: `apt-get install -y chromium
 //! chromium-driver`; other paths in `CHANCERY_CHROMIUM` / `CHANCERY_CHROMEDRIVER`). Without them
 //! it fails, unless `CHANCERY_SKIP_BROWSER=1`, which skips it with a note.
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use serde_json::{json, Value};
+use serde_json::json;
 
+use crate::support::browser::{browser, foreign_urls, references, Driver, Session};
 use crate::support::{Backend, TestApp};
 
 /// A summary of a fact in the demo data (api/demo/demo.json), among the five newest.
 const DEMO_SUMMARY: &str = "Vladimir Putin and Ahmed al-Sharaa held their first phone call";
-
-/// Every `src="…"` and `href="…"` of `page`.
-fn references(page: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    for attribute in ["src=\"", "href=\""] {
-        for (at, _) in page.match_indices(attribute) {
-            let value = &page[at + attribute.len()..];
-            found.push(value[..value.find('"').expect("a closed attribute")].to_owned());
-        }
-    }
-    found
-}
-
-/// The absolute http(s) URLs in `text` that do not point at `own_origin`.
-fn foreign_urls(text: &str, own_origin: &str) -> Vec<String> {
-    let lower = text.to_ascii_lowercase();
-    let mut found = Vec::new();
-    for scheme in ["http://", "https://"] {
-        for (at, _) in lower.match_indices(scheme) {
-            let url: String =
-                text[at..].chars().take_while(|c| !c.is_whitespace() && !"\"'<>;`)".contains(*c)).collect();
-            if !(url == own_origin || url.starts_with(&format!("{own_origin}/"))) {
-                found.push(url);
-            }
-        }
-    }
-    found
-}
 
 /// The page's style nonce (`nonce="…"`).
 fn nonce_of(page: &str) -> String {
@@ -168,203 +139,6 @@ async fn unknown_assets_are_404_and_other_methods_are_refused(backend: Backend) 
     assert_eq!(app.client.get(&asset).send().await.unwrap().status(), 200);
 }
 
-// ---------------------------------------------------------------------------------------------
-// The browser
-// ---------------------------------------------------------------------------------------------
-
-/// How long each step in the browser may take (a cold Chromium on a busy 2-core machine is slow).
-const BROWSER_DEADLINE: Duration = Duration::from_secs(30);
-
-/// Paths of Chromium and chromedriver; None (after a note) when they are missing and
-/// `CHANCERY_SKIP_BROWSER=1`; a panic saying what to install when they are missing otherwise.
-fn browser() -> Option<(PathBuf, PathBuf)> {
-    let path =
-        |variable: &str, default: &str| PathBuf::from(std::env::var(variable).unwrap_or_else(|_| default.into()));
-    let chromium = path("CHANCERY_CHROMIUM", "/usr/bin/chromium");
-    let chromedriver = path("CHANCERY_CHROMEDRIVER", "/usr/bin/chromedriver");
-    let missing: Vec<String> =
-        [&chromium, &chromedriver].into_iter().filter(|p| !p.is_file()).map(|p| p.display().to_string()).collect();
-    if missing.is_empty() {
-        return Some((chromium, chromedriver));
-    }
-    if std::env::var("CHANCERY_SKIP_BROWSER").is_ok_and(|v| v == "1") {
-        eprintln!("CHANCERY_SKIP_BROWSER=1 and {} missing: SKIPPED the GraphiQL browser test", missing.join(", "));
-        return None;
-    }
-    panic!(
-        "the GraphiQL browser test needs {} (Debian: apt-get install -y chromium chromium-driver; or point \
-         CHANCERY_CHROMIUM / CHANCERY_CHROMEDRIVER at them); set CHANCERY_SKIP_BROWSER=1 to skip it",
-        missing.join(" and ")
-    );
-}
-
-/// A chromedriver process on a free loopback port, killed when dropped.
-struct Driver {
-    child: Child,
-    url: String,
-    client: reqwest::Client,
-}
-
-impl Driver {
-    async fn start(chromedriver: &PathBuf) -> Driver {
-        let client = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
-        let mut failures = Vec::new();
-        for _ in 0..3 {
-            let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-            let child = Command::new(chromedriver)
-                .arg(format!("--port={port}"))
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap_or_else(|error| panic!("starting {}: {error}", chromedriver.display()));
-            let mut driver = Driver { child, url: format!("http://127.0.0.1:{port}"), client: client.clone() };
-            let started = Instant::now();
-            while started.elapsed() < BROWSER_DEADLINE {
-                if let Ok(Some(status)) = driver.child.try_wait() {
-                    failures.push(format!("chromedriver exited with {status} (port {port} taken?)"));
-                    break;
-                }
-                let ready = driver.client.get(format!("{}/status", driver.url)).send().await;
-                if let Ok(response) = ready {
-                    if response.json::<Value>().await.is_ok_and(|body| body["value"]["ready"] == true) {
-                        return driver;
-                    }
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            failures.push(format!("chromedriver on port {port} was not ready in time"));
-        }
-        panic!("chromedriver did not start: {failures:?}");
-    }
-
-    /// A new headless Chromium session that cannot resolve any host but 127.0.0.1.
-    async fn session(&self, chromium: &PathBuf) -> Session {
-        let capabilities = json!({ "capabilities": { "alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": chromium,
-                "args": [
-                    "--headless=new",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-dev-shm-usage",
-                    "--window-size=1280,1024",
-                    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-                ],
-            },
-            "goog:loggingPrefs": { "browser": "ALL" },
-        }}});
-        let answer = call(&self.client, reqwest::Method::POST, &format!("{}/session", self.url), Some(capabilities))
-            .await
-            .unwrap_or_else(|error| panic!("chromedriver could not open a Chromium session: {error}"));
-        let id = answer["sessionId"].as_str().expect("a session id").to_owned();
-        Session { url: format!("{}/session/{id}", self.url), client: self.client.clone(), ended: false }
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// One WebDriver command; the answer's `value`, or the driver's error.
-async fn call(
-    client: &reqwest::Client,
-    method: reqwest::Method,
-    url: &str,
-    body: Option<Value>,
-) -> Result<Value, String> {
-    let mut request = client.request(method, url);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.map_err(|error| format!("{url}: {error}"))?;
-    let status = response.status();
-    let body: Value = response.json().await.map_err(|error| format!("{url}: {error}"))?;
-    if status.is_success() {
-        Ok(body["value"].clone())
-    } else {
-        Err(format!("{url}: {status} {}", body["value"]))
-    }
-}
-
-/// A browser session. `quit` ends it (and quits its Chromium); dropped without that (a panic),
-/// it is ended all the same.
-struct Session {
-    url: String,
-    client: reqwest::Client,
-    ended: bool,
-}
-
-impl Session {
-    async fn quit(mut self) -> Result<(), String> {
-        self.ended = true;
-        self.command(reqwest::Method::DELETE, "", None).await.map(drop)
-    }
-
-    async fn command(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Result<Value, String> {
-        call(&self.client, method, &format!("{}{path}", self.url), body).await
-    }
-
-    async fn run(&self, script: &str) -> Result<Value, String> {
-        self.command(reqwest::Method::POST, "/execute/sync", Some(json!({ "script": script, "args": [] }))).await
-    }
-
-    /// Runs `script` until it returns something other than null or false; the last value.
-    async fn wait_for(&self, what: &str, script: &str) -> Result<Value, String> {
-        let started = Instant::now();
-        loop {
-            let value = self.run(script).await?;
-            if !(value.is_null() || value == false) {
-                return Ok(value);
-            }
-            if started.elapsed() > BROWSER_DEADLINE {
-                let text = self.run("return document.body ? document.body.innerText : ''").await.unwrap_or_default();
-                return Err(format!("timed out after {BROWSER_DEADLINE:?} waiting for {what}; the page shows: {text}"));
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    /// Clicks the element `selector` finds, as a user would (WebDriver's element click).
-    async fn click(&self, selector: &str) -> Result<(), String> {
-        let found = self
-            .command(reqwest::Method::POST, "/element", Some(json!({ "using": "css selector", "value": selector })))
-            .await?;
-        let id = found.as_object().and_then(|o| o.values().next()).and_then(Value::as_str).ok_or("no element id")?;
-        self.command(reqwest::Method::POST, &format!("/element/{id}/click"), Some(json!({}))).await.map(drop)
-    }
-
-    /// The browser log since the last call (console messages, failed loads, CSP violations).
-    async fn log(&self) -> Result<Vec<Value>, String> {
-        let entries = self.command(reqwest::Method::POST, "/se/log", Some(json!({ "type": "browser" }))).await?;
-        Ok(entries.as_array().cloned().unwrap_or_default())
-    }
-}
-
-impl Drop for Session {
-    /// DELETE /session/{id} over a plain blocking socket (Drop cannot await), waiting for the
-    /// first bytes of the answer, which chromedriver sends once Chromium has quit.
-    fn drop(&mut self) {
-        use std::io::{Read, Write};
-        if self.ended {
-            return;
-        }
-        let Some(rest) = self.url.strip_prefix("http://") else { return };
-        let Some((host, path)) = rest.split_once('/') else { return };
-        if let Ok(mut stream) = std::net::TcpStream::connect(host) {
-            let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
-            let request =
-                format!("DELETE /{path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-            let _ = stream.write_all(request.as_bytes());
-            let _ = stream.read(&mut [0u8; 512]);
-        }
-    }
-}
-
 /// Puts the result pane's text in `text` (CodeMirror renders the lines in view: the answers here
 /// are short).
 const RESULT_TEXT: &str = "const pane = document.querySelector('.graphiql-response'); \
@@ -374,7 +148,7 @@ const QUERY_EDITOR: &str = ".graphiql-query-editor .CodeMirror";
 const ACTORS: &str = "{ actors(first: 3) { nodes { name } } }";
 
 async fn graphiql_runs_a_query_in_a_headless_browser_with_no_internet(backend: Backend) {
-    let Some((chromium, chromedriver)) = browser() else { return };
+    let Some((chromium, chromedriver)) = browser("GraphiQL") else { return };
     let app = TestApp::spawn_with_demo(backend).await;
     let actors = app.query_ok(ACTORS, json!({})).await;
     let first_actor = actors["actors"]["nodes"][0]["name"].as_str().expect("the demo has actors").to_owned();
@@ -421,30 +195,7 @@ async fn drive(session: &Session, base_url: &str, first_actor: &str) -> Result<(
     session.wait_for("the settings dialog", "return !!document.querySelector('[role=dialog]');").await?;
 
     // Everything came from this origin, and the browser logged nothing wrong.
-    let loaded = session
-        .run("return performance.getEntriesByType('resource').map(e => e.name).concat([location.href]);")
-        .await?;
-    let foreign: Vec<&Value> = loaded
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|url| !url.as_str().unwrap_or_default().starts_with(base_url))
-        .collect();
-    if !foreign.is_empty() {
-        return Err(format!("the page loaded from elsewhere: {foreign:?}"));
-    }
-    let log = session.log().await?;
-    let bad: Vec<&Value> = log
-        .iter()
-        .filter(|entry| {
-            let message = entry["message"].as_str().unwrap_or_default();
-            entry["level"] == "SEVERE" || message.contains("Content Security Policy") || message.contains("Refused to")
-        })
-        .collect();
-    if !bad.is_empty() {
-        return Err(format!("the browser logged problems: {bad:#?}"));
-    }
-    Ok(())
+    session.only_this_origin_and_a_clean_log(base_url).await
 }
 
 backend_tests!(

@@ -13,6 +13,7 @@ mod chain;
 mod concurrency;
 mod connections;
 mod corroboration;
+mod desk;
 mod disclosure;
 mod faults;
 mod feed;

@@ -174,8 +174,14 @@ async fn readme_postgres_path_works_as_written() {
             break rest.split_whitespace().next().unwrap().to_owned();
         }
     };
+    // The desk's address is printed next to GraphiQL's, as the README says.
+    let desk_line = lines.next().expect("the server says where the desk is").unwrap();
+    let desk = graphql.replace("/graphql", "/desk");
+    assert_eq!(desk_line, format!("Chancery is serving the editorial desk at {desk}"));
     std::thread::spawn(move || lines.for_each(drop));
     let client = reqwest::Client::new();
+    let desk_page = client.get(&desk).send().await.unwrap();
+    assert_eq!(desk_page.status(), 200, "{desk}");
     let post = |query: &'static str| {
         let request = client.post(&graphql).json(&json!({ "query": query }));
         async move { request.send().await.unwrap().json::<serde_json::Value>().await.unwrap() }

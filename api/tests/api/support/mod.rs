@@ -3,6 +3,7 @@
 //! Postgres database cloned from a migrated template when `TEST_DATABASE_URL` is set.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod faults;
 pub mod websocket;
 
