@@ -33,6 +33,7 @@ use response_cache::{cache_key, etag, not_modified, CachedAnswer, ResponseCache}
 pub mod api_keys;
 pub mod body;
 pub mod connections;
+pub mod export;
 pub mod graphiql;
 pub mod negotiation;
 pub mod response_cache;
@@ -57,6 +58,8 @@ pub struct AppState {
     pub response_cache: Option<Arc<ResponseCache>>,
     pub cache_max_age_secs: u64,
     pub api_keys: Arc<ApiKeys>,
+    /// The bulk exports' slots (`--max-concurrent-exports`), each held for a whole download.
+    pub export_slots: Arc<tokio::sync::Semaphore>,
 }
 
 /// The application's router with its middleware stack.
@@ -68,6 +71,7 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
             "/graphql",
             get(graphql_get).post(graphql).route_layer(middleware::from_fn_with_state(state.clone(), admit)),
         )
+        .merge(export_routes(state.clone()))
         .route("/graphiql/assets/{name}", get(graphiql::asset))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -94,6 +98,18 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
         .layer(cors(&config.cors_origins))
         .with_state(state)
+}
+
+/// The bulk exports: admitted like GraphQL requests (rate limit, API keys, a place in flight
+/// while the answer starts), gzip-compressed for clients that accept it.
+fn export_routes(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/export/facts.ndjson", get(export::facts_ndjson))
+        .route("/export/facts.csv", get(export::facts_csv))
+        .route("/export/facts.jsonld", get(export::facts_jsonld))
+        .route_layer(middleware::from_fn_with_state(state, admit))
+        .route("/export/context.jsonld", get(export::context))
+        .layer(tower_http::compression::CompressionLayer::new())
 }
 
 /// Headers every answer carries: no content sniffing, and no caching of anything answered to a

@@ -13,6 +13,7 @@ mod concurrency;
 mod connections;
 mod corroboration;
 mod disclosure;
+mod export;
 mod faults;
 mod feed;
 mod filters;

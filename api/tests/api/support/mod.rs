@@ -475,6 +475,22 @@ pub fn visit_input(russia: &str, syria: &str, source: &str, summary: &str) -> Va
     })
 }
 
+/// A visit (`visit_input`) by `editor` with `summary`, created and submitted for review:
+/// (global id, version).
+pub async fn submitted_fact(app: &TestApp, editor: &str, summary: &str) -> (String, i64) {
+    const CREATE: &str = "mutation($input: CreateFactInput!) { createFact(input: $input) { fact { id version } } }";
+    const SUBMIT: &str =
+        "mutation($id: ID!, $v: Int!) { submitFact(input: {id: $id, expectedVersion: $v}) { fact { id version } } }";
+    let (russia, syria, source) =
+        (app.actor_id("Russia").await, app.actor_id("Syria").await, app.demo_source_id().await);
+    let input = visit_input(&russia, &syria, &source, summary);
+    let created = app.ok_as(editor, CREATE, json!({ "input": input })).await;
+    let id = created["createFact"]["fact"]["id"].as_str().unwrap().to_owned();
+    let version = created["createFact"]["fact"]["version"].as_i64().unwrap();
+    let submitted = app.ok_as(editor, SUBMIT, json!({ "id": id, "v": version })).await;
+    (id, submitted["submitFact"]["fact"]["version"].as_i64().unwrap())
+}
+
 /// Runs `chancery --database-url URL SUBCOMMAND ARGS…` (without the environment's DATABASE_URL):
 /// (success, stdout, stderr).
 pub async fn run_cli(url: &str, subcommand: &str, args: &[&str]) -> (bool, String, String) {
