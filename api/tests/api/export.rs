@@ -54,7 +54,7 @@ async fn get(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> Answer {
 }
 
 /// A fact with `summary`, published by the demo reviewer: (global id, version).
-async fn published_fact(app: &TestApp, summary: &str) -> (String, i64) {
+pub async fn published_fact(app: &TestApp, summary: &str) -> (String, i64) {
     let editor = app.login("editor@demo.chancery", "demo-editor-password").await;
     let reviewer = app.login("reviewer@demo.chancery", "demo-reviewer-password").await;
     let (id, version) = support::submitted_fact(app, &editor, summary).await;
