@@ -6,8 +6,12 @@
 //! short statements, and what the feed's head bounds). What the server holds per download is
 //! one batch's rows and its rendering, whatever the size of the record, and between batches no
 //! database connection: a slow reader slows only its own download. Downloads at once are
-//! bounded (`--max-concurrent-exports`), each holding its slot until its body ends; they go
-//! through the same admission as GraphQL requests (rate limit, API keys) when they start.
+//! bounded (`--max-concurrent-exports`), each holding its slot until its body ends or is
+//! dropped; a client that stops reading altogether is disconnected by the connection's write
+//! stall limit (`--response-write-timeout-secs`, `http::connections`), which drops the body and
+//! so frees the slot. Exports go through the same admission as GraphQL requests (rate limit,
+//! API keys) when they start; the request time limit covers reaching the first byte, not the
+//! download, whose length is the client's.
 //!
 //! Caching: the ETag and Last-Modified name the feed's head (the last public event), and the
 //! `Chancery-Feed-Cursor` header carries its cursor, for the next pull's `since`. The ETag is

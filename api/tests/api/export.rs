@@ -373,7 +373,27 @@ async fn an_export_larger_than_a_batch_is_complete(backend: Backend) {
     assert_eq!(get(&app, &format!("/export/facts.ndjson?since={cursor}"), &[]).await.body, "");
 }
 
+async fn exports_beyond_the_concurrent_limit_are_refused_with_retry_after(backend: Backend) {
+    // One slot: downloads one after the other each get it back (a finished body frees it).
+    let serve = chancery::config::ServeConfig { demo: true, max_concurrent_exports: 1, ..Default::default() };
+    let app = TestApp::spawn_with(backend, serve).await;
+    for path in ["/export/facts.ndjson", "/export/facts.csv", "/export/facts.jsonld", "/export/facts.ndjson"] {
+        assert_eq!(get(&app, path, &[]).await.status, 200, "{path}");
+    }
+    // No slot free (here: none at all), so every export is refused with a time to come back.
+    let serve = chancery::config::ServeConfig { demo: true, max_concurrent_exports: 0, ..Default::default() };
+    let app = TestApp::spawn_with(backend, serve).await;
+    let refused = get(&app, "/export/facts.csv", &[]).await;
+    assert_eq!(refused.status, 503, "{}", refused.body);
+    assert_eq!(support::single_error(&refused.json()).0, "OVERLOADED");
+    assert!(refused.header("retry-after").is_some());
+    assert_eq!(refused.header("etag"), None, "a refusal is not the record");
+    // The context is a small static document: it needs no slot.
+    assert_eq!(get(&app, "/export/context.jsonld", &[]).await.status, 200);
+}
+
 backend_tests!(
+    exports_beyond_the_concurrent_limit_are_refused_with_retry_after,
     the_ndjson_export_holds_the_public_record_with_its_parts_and_nobody_who_wrote_it,
     an_export_since_a_cursor_holds_only_the_facts_touched_after_it,
     the_csv_export_is_rfc_4180_with_formulas_defused,
