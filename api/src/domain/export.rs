@@ -33,8 +33,10 @@ use super::feed::public_subjects_between;
 use super::DomainResult;
 
 /// Facts read per batch: large enough that the statements' round trips are a small part of the
-/// time, small enough that a batch's rows (facts, parts, sources) stay a few megabytes.
-pub const EXPORT_BATCH_SIZE: u64 = 500;
+/// time, small enough that a batch's rows stay small and that Postgres still reads the cited
+/// sources by index: at 500 facts (about 1,000 citations) it hashed the whole `sources` table
+/// instead (29 ms a batch on 100,000 facts, against 2.5 ms for 200 facts by nested loop).
+pub const EXPORT_BATCH_SIZE: u64 = 200;
 
 /// Which part of the record an export holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
