@@ -95,6 +95,7 @@ pub async fn build_with(
         cost_limits: serve.cost_limits(),
         anonymous_introspection: serve.anonymous_introspection,
         in_flight: Arc::new(tokio::sync::Semaphore::new(serve.max_in_flight)),
+        export_slots: Arc::new(tokio::sync::Semaphore::new(serve.max_concurrent_exports)),
         rate_limiter: crate::throttling::RequestRateLimiter::new(serve.rate_limit_per_minute, throttle_store.clone()),
         trusted_proxies: (&serve.throttle.trusted_proxies).into(),
         db: db.clone(),

@@ -11,6 +11,8 @@ pub const DEFAULT_API_KEY_RECHECK_SECS: u64 = 5;
 pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
 pub const DEFAULT_SHUTDOWN_GRACE_SECS: u64 = 20;
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 512;
+/// Bulk exports streamed at once: each keeps a slot for its whole download.
+pub const DEFAULT_MAX_CONCURRENT_EXPORTS: usize = 4;
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 1200;
 pub const DEFAULT_MAX_QUERY_BYTES: usize = 16 * 1024;
 pub const DEFAULT_MAX_QUERY_FIELDS: u64 = 2_000;
@@ -325,6 +327,9 @@ pub struct ServeConfig {
     /// GraphQL requests served at once; beyond it the answer is 503 with Retry-After.
     #[arg(long = "max-in-flight", env = "CHANCERY_MAX_IN_FLIGHT", default_value_t = DEFAULT_MAX_IN_FLIGHT)]
     pub max_in_flight: usize,
+    /// Bulk exports (`/export/…`) streamed at once; beyond it the answer is 503 with Retry-After.
+    #[arg(long = "max-concurrent-exports", env = "CHANCERY_MAX_CONCURRENT_EXPORTS", default_value_t = DEFAULT_MAX_CONCURRENT_EXPORTS)]
+    pub max_concurrent_exports: usize,
     /// GraphQL requests per minute per token (or per client address without one); 0 is no limit.
     #[arg(long = "rate-limit-per-minute", env = "CHANCERY_RATE_LIMIT_PER_MINUTE", default_value_t = DEFAULT_RATE_LIMIT_PER_MINUTE)]
     pub rate_limit_per_minute: u32,
@@ -677,6 +682,7 @@ impl Default for ServeConfig {
             suggestions: true,
             cors_origins: AllowedOrigins::default(),
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            max_concurrent_exports: DEFAULT_MAX_CONCURRENT_EXPORTS,
             rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
             response_cache: false,
             response_cache_bytes: DEFAULT_RESPONSE_CACHE_BYTES,

@@ -36,6 +36,7 @@ pub mod api_keys;
 pub mod body;
 pub mod connections;
 pub mod desk;
+pub mod export;
 pub mod graphiql;
 pub mod negotiation;
 pub mod response_cache;
@@ -66,6 +67,8 @@ pub struct AppState {
     /// The open WebSockets, counted against `subscriptions`' caps.
     pub sockets: Arc<subscriptions::OpenSockets>,
     pub subscriptions: crate::config::SubscriptionConfig,
+    /// The bulk exports' slots (`--max-concurrent-exports`), each held for a whole download.
+    pub export_slots: Arc<tokio::sync::Semaphore>,
 }
 
 /// The application's router with its middleware stack.
@@ -77,6 +80,7 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
             "/graphql",
             get(graphql_get).post(graphql).route_layer(middleware::from_fn_with_state(state.clone(), admit)),
         )
+        .merge(export_routes(state.clone()))
         .route("/graphiql/assets/{name}", get(graphiql::asset))
         .merge(desk_routes())
         .route("/healthz", get(healthz))
@@ -117,6 +121,18 @@ fn desk_routes() -> Router<AppState> {
         routes = routes.route(route, get(desk::page));
     }
     routes
+}
+
+/// The bulk exports: admitted like GraphQL requests (rate limit, API keys, a place in flight
+/// while the answer starts), gzip-compressed for clients that accept it.
+fn export_routes(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/export/facts.ndjson", get(export::facts_ndjson))
+        .route("/export/facts.csv", get(export::facts_csv))
+        .route("/export/facts.jsonld", get(export::facts_jsonld))
+        .route_layer(middleware::from_fn_with_state(state, admit))
+        .route("/export/context.jsonld", get(export::context))
+        .layer(tower_http::compression::CompressionLayer::new())
 }
 
 /// Headers every answer carries: no content sniffing, and no caching of anything answered to a

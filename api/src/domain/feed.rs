@@ -138,32 +138,47 @@ pub async fn mark_public_source_event<C: ConnectionTrait>(db: &C, sequence: i64)
 /// The sequence number a cursor of the feed stands after.
 fn position(request: &PageRequest) -> DomainResult<Option<i64>> {
     let Some(raw) = &request.cursor else { return Ok(None) };
-    decode_cursor(raw, request.cursor_argument()).map(Some)
+    Ok(Some(sequence_of_cursor(raw, request.cursor_argument())?))
 }
 
-/// The public events after the request's cursor, oldest first, in one statement.
-pub async fn public_changes<C: ConnectionTrait>(db: &C, request: &PageRequest) -> DomainResult<Page<Change>> {
-    if request.direction == PageDirection::Backward {
-        return Err(DomainError::invalid("last", "the feed is read forwards: use `first` and `after`"));
-    }
-    let after = position(request)?;
-    let mut items = changes_after(db, after, request.size + 1).await?;
-    let has_next_page = items.len() as u64 > request.size;
-    items.truncate(request.size as usize);
-    Ok(Page { items, has_next_page, has_previous_page: after.is_some() })
-}
-
-/// The sequence number a feed cursor stands after; BAD_USER_INPUT on `argument` for anything
-/// that is not one.
-pub fn decode_cursor(raw: &str, argument: &'static str) -> DomainResult<i64> {
+/// The sequence number the feed cursor `raw` stands after; anything else is a BAD_USER_INPUT
+/// on `argument`.
+pub fn sequence_of_cursor(raw: &str, argument: &str) -> DomainResult<i64> {
     let cursor = Cursor::decode(raw, CURSOR_TAG, argument)?;
     cursor.key.parse::<i64>().map_err(|_| DomainError::invalid(argument, "is not a cursor of this list"))
 }
 
-/// At most `limit` public events after position `after` (from the start without one), oldest
-/// first, in one statement.
-pub async fn changes_after<C: ConnectionTrait>(db: &C, after: Option<i64>, limit: u64) -> DomainResult<Vec<Change>> {
-    let mut select = revision::Entity::find()
+/// The public entries of the log in `(after, through]`: the subject (`FACT`, `ACTOR`,
+/// `SOURCE`) and the id of what each concerns (`fact_id`, which holds any subject's id), for
+/// readers that need to know what the feed's events touched (the bulk export).
+pub fn public_subjects_between(after: Option<i64>, through: i64) -> sea_orm::sea_query::SelectStatement {
+    let mut select = Query::select();
+    select
+        .columns([revision::Column::Subject, revision::Column::FactId])
+        .from(revision::Entity)
+        .cond_where(public_entries())
+        .and_where(revision::Column::Seq.lte(through));
+    if let Some(after) = after {
+        select.and_where(revision::Column::Seq.gt(after));
+    }
+    select
+}
+
+/// The last public event, the feed's head (None while nothing is public).
+pub async fn last_public_change<C: ConnectionTrait>(db: &C) -> DomainResult<Option<Change>> {
+    let row = log_rows()
+        .filter(public_entries())
+        .order_by_desc(revision::Column::Seq)
+        .limit(1)
+        .into_model::<LogRow>()
+        .one(db)
+        .await?;
+    Ok(row.and_then(LogRow::into_change))
+}
+
+/// The log's columns the feed reads.
+fn log_rows() -> sea_orm::Select<revision::Entity> {
+    revision::Entity::find()
         .select_only()
         .columns([
             revision::Column::Seq,
@@ -183,30 +198,48 @@ pub async fn changes_after<C: ConnectionTrait>(db: &C, after: Option<i64>, limit
             .finally(Expr::val(Option::<String>::None)),
             "merge_snapshot",
         )
-        .filter(public_entries());
+}
+
+impl LogRow {
+    fn into_change(self) -> Option<Change> {
+        let kind = ChangeKind::of(&self.subject, &self.action)?;
+        let merged_actor_id = self
+            .merge_snapshot
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+            .and_then(|snapshot| snapshot["mergedId"].as_str().and_then(|id| Uuid::parse_str(id).ok()));
+        Some(Change {
+            sequence: self.seq,
+            revision_id: self.id,
+            at: self.created_at,
+            kind,
+            subject_id: self.fact_id,
+            merged_actor_id,
+        })
+    }
+}
+
+/// The public events after the request's cursor, oldest first, in one statement.
+pub async fn public_changes<C: ConnectionTrait>(db: &C, request: &PageRequest) -> DomainResult<Page<Change>> {
+    if request.direction == PageDirection::Backward {
+        return Err(DomainError::invalid("last", "the feed is read forwards: use `first` and `after`"));
+    }
+    let after = position(request)?;
+    let mut items = changes_after(db, after, request.size + 1).await?;
+    let has_next_page = items.len() as u64 > request.size;
+    items.truncate(request.size as usize);
+    Ok(Page { items, has_next_page, has_previous_page: after.is_some() })
+}
+
+/// At most `limit` public events after position `after` (from the start without one), oldest
+/// first, in one statement.
+pub async fn changes_after<C: ConnectionTrait>(db: &C, after: Option<i64>, limit: u64) -> DomainResult<Vec<Change>> {
+    let mut select = log_rows().filter(public_entries());
     if let Some(after) = after {
         select = select.filter(revision::Column::Seq.gt(after));
     }
     let rows: Vec<LogRow> =
         select.order_by_asc(revision::Column::Seq).limit(limit).into_model::<LogRow>().all(db).await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|row| {
-            let kind = ChangeKind::of(&row.subject, &row.action)?;
-            let merged_actor_id = row
-                .merge_snapshot
-                .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
-                .and_then(|snapshot| snapshot["mergedId"].as_str().and_then(|id| Uuid::parse_str(id).ok()));
-            Some(Change {
-                sequence: row.seq,
-                revision_id: row.id,
-                at: row.created_at,
-                kind,
-                subject_id: row.fact_id,
-                merged_actor_id,
-            })
-        })
-        .collect())
+    Ok(rows.into_iter().filter_map(LogRow::into_change).collect())
 }
 
 /// The position of the log's last entry (0 for an empty log): every event at or before it is

@@ -13,6 +13,7 @@ pub mod api_key;
 pub mod chain;
 pub mod countries;
 pub mod error;
+pub mod export;
 pub mod fact;
 pub mod feed;
 pub mod idempotency;

@@ -26,6 +26,7 @@ use crate::domain::fact::as_of::FactAsOf;
 use crate::domain::fact::history::{
     changes_since_last_review, fact_of_revision, revisions_of, FieldChange as DomainFieldChange, RevisionAction,
 };
+use crate::domain::fact::query::PUBLIC_CITATION_STATUSES;
 use crate::domain::fact::workflow::can_read;
 use crate::domain::ids::{ActorId, CitationId, FactId, RevisionId, SourceId};
 use crate::domain::pagination::Page;
@@ -211,7 +212,7 @@ impl Fact {
         #[graphql(desc = "Which citations to list (default: ACTIVE).")] statuses: Option<Vec<CitationStatus>>,
     ) -> Result<Vec<Citation>> {
         let wanted = statuses.unwrap_or_else(|| vec![CitationStatus::Active]);
-        let unpublished = wanted.iter().any(|s| matches!(s, CitationStatus::Pending | CitationStatus::Rejected));
+        let unpublished = wanted.iter().any(|s| !PUBLIC_CITATION_STATUSES.contains(s));
         if unpublished && ctx.principal().is_none() {
             let message = "only signed-in editors, reviewers and admins see PENDING and REJECTED citations";
             return Err(DomainError::Forbidden(message.into()).into());

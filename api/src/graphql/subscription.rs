@@ -149,7 +149,7 @@ impl Subscription {
         #[graphql(desc = "Resume after this cursor: events committed since come first.")] after: Option<String>,
     ) -> Result<impl Stream<Item = Result<FactEvent>>> {
         let selection = filter.unwrap_or_default().into_domain(ctx).await?;
-        let resume = after.map(|raw| feed::decode_cursor(&raw, "after")).transpose()?;
+        let resume = after.map(|raw| feed::sequence_of_cursor(&raw, "after")).transpose()?;
         let hub = ctx.data_unchecked::<LiveHub>().clone();
         // Subscribed before catching up, so that what is committed meanwhile waits in the
         // subscription: the catch-up reads at least up to where the live events start.

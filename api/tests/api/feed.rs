@@ -8,10 +8,7 @@ use crate::support::{self, Backend, TestApp};
 use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
 
-pub(crate) const CREATE_FACT: &str =
-    "mutation($input: CreateFactInput!) { createFact(input: $input) { fact { id version } } }";
-pub(crate) const SUBMIT_FACT: &str =
-    "mutation($id: ID!, $v: Int!) { submitFact(input: {id: $id, expectedVersion: $v}) { fact { id version } } }";
+use crate::support::SUBMIT_FACT;
 pub(crate) const APPROVE_FACT: &str =
     "mutation($id: ID!, $v: Int!) { reviewFact(input: {id: $id, expectedVersion: $v, \
      decision: APPROVE}) { fact { id status version } } }";
@@ -47,18 +44,6 @@ async fn read_all(app: &TestApp, size: i64) -> (Vec<(String, String)>, Option<St
     }
 }
 
-/// A fact by the demo editor, submitted for review: (global id, version).
-pub(crate) async fn submitted_fact(app: &TestApp, editor: &str, summary: &str) -> (String, i64) {
-    let (russia, syria, source) =
-        (app.actor_id("Russia").await, app.actor_id("Syria").await, app.demo_source_id().await);
-    let input = support::visit_input(&russia, &syria, &source, summary);
-    let created = app.ok_as(editor, CREATE_FACT, json!({ "input": input })).await;
-    let id = created["createFact"]["fact"]["id"].as_str().unwrap().to_owned();
-    let version = created["createFact"]["fact"]["version"].as_i64().unwrap();
-    let submitted = app.ok_as(editor, SUBMIT_FACT, json!({ "id": id, "v": version })).await;
-    (id, submitted["submitFact"]["fact"]["version"].as_i64().unwrap())
-}
-
 async fn the_feed_lists_public_events_in_commit_order_and_names_nobody(backend: Backend) {
     let app = TestApp::spawn_with_demo(backend).await;
     let first = changes(&app, 100, None).await;
@@ -79,7 +64,7 @@ async fn the_feed_lists_public_events_in_commit_order_and_names_nobody(backend: 
     // A draft and a submission are not public: the feed does not move.
     let editor = app.login("editor@demo.chancery", "demo-editor-password").await;
     let reviewer = app.login("reviewer@demo.chancery", "demo-reviewer-password").await;
-    let (id, version) = submitted_fact(&app, &editor, "A visit the feed shows once it is published.").await;
+    let (id, version) = support::submitted_fact(&app, &editor, "A visit the feed shows once it is published.").await;
     let unmoved = changes(&app, 10, Some(&end)).await;
     assert_eq!(unmoved["edges"], json!([]), "nothing public happened: {unmoved:#}");
     assert_eq!(unmoved["pageInfo"]["hasNextPage"], false);
@@ -150,7 +135,7 @@ async fn every_kind_of_public_event_reaches_the_feed_and_nothing_else(backend: B
         (app.actor_id("Russia").await, app.actor_id("Syria").await, app.demo_source_id().await);
 
     // A fact published, then replaced by a published correction.
-    let (original, version) = submitted_fact(&app, &editor, "A visit a correction will replace.").await;
+    let (original, version) = support::submitted_fact(&app, &editor, "A visit a correction will replace.").await;
     let approved = app.ok_as(&reviewer, APPROVE_FACT, json!({ "id": original, "v": version })).await;
     let version = approved["reviewFact"]["fact"]["version"].as_i64().unwrap();
     let mut correction = support::visit_input(&russia, &syria, &demo_source, "The corrected visit.");
@@ -258,8 +243,10 @@ async fn twenty_concurrent_publishers_are_each_seen_once_in_log_order(backend: B
     let reviewer = app.login("reviewer@demo.chancery", "demo-reviewer-password").await;
     let mut waiting = Vec::new();
     for n in 0..WRITERS {
-        waiting
-            .push(submitted_fact(&app, &editor, &format!("Concurrent publication number {n} of the feed test.")).await);
+        waiting.push(
+            support::submitted_fact(&app, &editor, &format!("Concurrent publication number {n} of the feed test."))
+                .await,
+        );
     }
     let targets: HashSet<String> = waiting.iter().map(|(id, _)| id.clone()).collect();
     let (_, start) = read_all(&app, 100).await;

@@ -15,6 +15,7 @@ mod connections;
 mod corroboration;
 mod desk;
 mod disclosure;
+mod export;
 mod faults;
 mod feed;
 mod filters;

@@ -106,7 +106,51 @@ async fn readme_corroboration_adds_a_second_outlet_to_the_same_fact(backend: Bac
     assert!(intact, "the chain verifies with the citation added: {stdout} {stderr}");
 }
 
+/// The README's incremental export, run with bash and curl as written (the server's address
+/// replaced by the test server's): the first pull, then `since` the cursor it left in
+/// `headers.txt`, then, after a publication, the same two lines again.
+async fn readme_incremental_export_works_as_pasted(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    let section = README.split("### Bulk exports").nth(1).expect("README has a bulk export section");
+    let block = section.split("```sh\n").nth(1).unwrap().split("```").next().unwrap();
+    let lines: Vec<&str> = block.lines().collect();
+    assert_eq!(lines.len(), 3, "first pull, cursor, pull since: {block}");
+    assert!(lines[0].contains("http://127.0.0.1:8080/export/facts.ndjson"), "{block}");
+    let dir = std::env::temp_dir().join(format!("chancery-readme-export-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |script: String| {
+        let script = script.replace("http://127.0.0.1:8080", &app.base_url);
+        let dir = dir.clone();
+        async move {
+            let output = tokio::process::Command::new("bash")
+                .args(["-euo", "pipefail", "-c", &script])
+                .current_dir(&dir)
+                .output()
+                .await
+                .expect("bash runs");
+            assert!(output.status.success(), "{script}\n{}", String::from_utf8_lossy(&output.stderr));
+        }
+    };
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
+    run(block.to_owned()).await;
+    assert_eq!(read("facts.ndjson").lines().count(), 10, "the demo's ten facts");
+    assert_eq!(read("changed.ndjson"), "", "nothing changed since the first pull");
+
+    let (id, _) = crate::export::published_fact(&app, "A visit the second pull brings.").await;
+    run(lines[1..].join("\n")).await;
+    let changed = read("changed.ndjson");
+    let ids: Vec<String> = changed
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap()["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids, [id], "the new fact and nothing else");
+    run(lines[1..].join("\n")).await;
+    assert_eq!(read("changed.ndjson"), "", "and the pull after it is empty");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 backend_tests!(
+    readme_incremental_export_works_as_pasted,
     readme_examples_work_as_pasted,
     readme_walkthrough_works_end_to_end,
     readme_corroboration_adds_a_second_outlet_to_the_same_fact

@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::feed::{changes, submitted_fact, APPROVE_FACT, RETRACT_FACT};
+use crate::feed::{changes, APPROVE_FACT, RETRACT_FACT};
 use crate::support::websocket::GraphqlWs;
-use crate::support::{self, Backend, TestApp};
+use crate::support::{self, submitted_fact, Backend, TestApp, CREATE_FACT, SUBMIT_FACT};
 use chancery::config::{ServeConfig, SubscriptionConfig};
 
 const EDITOR: (&str, &str) = ("editor@demo.chancery", "demo-editor-password");
@@ -46,10 +46,10 @@ async fn publish(app: &TestApp, editor: &str, reviewer: &str, summary: &str) -> 
 async fn publish_between(app: &TestApp, editor: &str, reviewer: &str, subject: &str, object: &str) -> String {
     let (a, b, source) = (app.actor_id(subject).await, app.actor_id(object).await, app.demo_source_id().await);
     let input = support::visit_input(&a, &b, &source, &format!("{subject} and {object} met"));
-    let created = app.ok_as(editor, crate::feed::CREATE_FACT, json!({ "input": input })).await;
+    let created = app.ok_as(editor, CREATE_FACT, json!({ "input": input })).await;
     let id = created["createFact"]["fact"]["id"].as_str().unwrap().to_owned();
     let version = created["createFact"]["fact"]["version"].as_i64().unwrap();
-    let submitted = app.ok_as(editor, crate::feed::SUBMIT_FACT, json!({ "id": id, "v": version })).await;
+    let submitted = app.ok_as(editor, SUBMIT_FACT, json!({ "id": id, "v": version })).await;
     let version = submitted["submitFact"]["fact"]["version"].as_i64().unwrap();
     app.ok_as(reviewer, APPROVE_FACT, json!({ "id": id, "v": version })).await;
     id

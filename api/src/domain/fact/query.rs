@@ -28,6 +28,9 @@ pub const MAX_FILTER_LIST: usize = 50;
 pub const MAX_ALL_OF_ACTORS: usize = 10;
 
 pub const PUBLIC_STATUSES: &[FactStatus] = &[FactStatus::Published, FactStatus::Retracted, FactStatus::Superseded];
+/// The citations anyone may read: the evidence (ACTIVE) and what was withdrawn from it, kept
+/// and marked. PENDING and REJECTED ones are for signed-in staff.
+pub const PUBLIC_CITATION_STATUSES: &[CitationStatus] = &[CitationStatus::Active, CitationStatus::Withdrawn];
 
 /// Which facts a list shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

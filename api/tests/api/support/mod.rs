@@ -477,6 +477,26 @@ pub fn visit_input(russia: &str, syria: &str, source: &str, summary: &str) -> Va
     })
 }
 
+/// Creates a fact: its id and version.
+pub const CREATE_FACT: &str =
+    "mutation($input: CreateFactInput!) { createFact(input: $input) { fact { id version } } }";
+/// Submits a fact for review: its id and version.
+pub const SUBMIT_FACT: &str =
+    "mutation($id: ID!, $v: Int!) { submitFact(input: {id: $id, expectedVersion: $v}) { fact { id version } } }";
+
+/// A visit (`visit_input`) by `editor` with `summary`, created and submitted for review:
+/// (global id, version).
+pub async fn submitted_fact(app: &TestApp, editor: &str, summary: &str) -> (String, i64) {
+    let (russia, syria, source) =
+        (app.actor_id("Russia").await, app.actor_id("Syria").await, app.demo_source_id().await);
+    let input = visit_input(&russia, &syria, &source, summary);
+    let created = app.ok_as(editor, CREATE_FACT, json!({ "input": input })).await;
+    let id = created["createFact"]["fact"]["id"].as_str().unwrap().to_owned();
+    let version = created["createFact"]["fact"]["version"].as_i64().unwrap();
+    let submitted = app.ok_as(editor, SUBMIT_FACT, json!({ "id": id, "v": version })).await;
+    (id, submitted["submitFact"]["fact"]["version"].as_i64().unwrap())
+}
+
 /// Runs `chancery --database-url URL SUBCOMMAND ARGS…` (without the environment's DATABASE_URL):
 /// (success, stdout, stderr).
 pub async fn run_cli(url: &str, subcommand: &str, args: &[&str]) -> (bool, String, String) {
