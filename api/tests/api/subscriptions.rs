@@ -249,7 +249,7 @@ async fn the_review_queue_is_for_reviewers_and_shows_items_entering_and_leaving(
 async fn protocol_violations_close_the_socket_with_the_protocols_codes(backend: Backend) {
     let serve = ServeConfig {
         demo: true,
-        subscriptions: SubscriptionConfig { init_timeout_secs: 1, ..SubscriptionConfig::default() },
+        subscriptions: SubscriptionConfig { init_timeout_secs: 2, ..SubscriptionConfig::default() },
         ..ServeConfig::default()
     };
     let app = TestApp::spawn_with(backend, serve).await;
@@ -305,7 +305,7 @@ async fn protocol_violations_close_the_socket_with_the_protocols_codes(backend: 
     assert!(reason.contains("graphql-transport-ws"), "{reason}");
 
     // A signed-in socket ends when its token expires.
-    let soon = crate::tokens::with(crate::tokens::local_claims(&editor_id), "exp", json!(crate::tokens::now() + 2));
+    let soon = crate::tokens::with(crate::tokens::local_claims(&editor_id), "exp", json!(crate::tokens::now() + 5));
     let mut socket = GraphqlWs::connect_as(base, &crate::tokens::local_token(&soon)).await;
     let (code, reason) = socket.closed(|_| false).await;
     assert_eq!(code, 4403, "{reason}");
@@ -319,7 +319,7 @@ async fn limits_cap_subscriptions_sockets_and_silent_peers(backend: Backend) {
             max_subscriptions_per_connection: 2,
             max_websockets_per_address: 3,
             ping_secs: 1,
-            idle_timeout_secs: 2,
+            idle_timeout_secs: 4,
             ..SubscriptionConfig::default()
         },
         ..ServeConfig::default()
