@@ -247,6 +247,9 @@ async fn serve_socket(
                             let Some(id) = message["id"].as_str().filter(|id| !id.is_empty()).map(str::to_owned) else {
                                 break 'socket Closing::new(close::BAD_MESSAGE, "Invalid message received: subscribe needs an `id`");
                             };
+                            // A subscription that has ended (its `complete` is on its way) frees its
+                            // id and its place at once, even before its task's signal is read.
+                            subscriptions.retain(|_, task| !task.is_finished());
                             if subscriptions.contains_key(&id) {
                                 break 'socket Closing::new(close::DUPLICATE_ID, format!("Subscriber for {id} already exists"));
                             }
