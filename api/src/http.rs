@@ -546,9 +546,7 @@ async fn run_operation(
     let format = ResponseFormat::negotiate(headers);
     // Measured before async-graphql parses or validates anything, so costly documents are cheap
     // to refuse and no recursive walk ever meets a value nested beyond the limit.
-    let measured = crate::graphql::cost::check(&request.query, state.cost_limits)
-        .and_then(|()| crate::graphql::cost::check_variables(&request.variables, state.cost_limits));
-    if let Err(rejection) = measured {
+    if let Err(rejection) = crate::graphql::cost::check_request(&request, state.cost_limits) {
         let error = async_graphql::ServerError::from(ApiError::from(rejection));
         return graphql_answer(async_graphql::Response::from_errors(vec![error]), format, Executed::No);
     }
@@ -611,14 +609,7 @@ async fn run_operation(
         // Subscribers, here and in the other processes, read what this write committed.
         state.live.announce();
     }
-    // Errors raised by async-graphql itself (parse, validation, argument coercion) carry no
-    // code; every error a client sees must, and those are all faults in the request.
-    for error in &mut response.errors {
-        let extensions = error.extensions.get_or_insert_with(Default::default);
-        if extensions.get("code").is_none() {
-            extensions.set("code", ErrorCode::BadUserInput.as_str());
-        }
-    }
+    code_library_errors(&mut response);
     match slot {
         Some(slot) if response.errors.is_empty() => {
             let body = match serde_json::to_vec(&response) {
@@ -639,6 +630,17 @@ async fn run_operation(
                 answer.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             }
             answer
+        }
+    }
+}
+
+/// Errors raised by async-graphql itself (parse, validation, argument coercion) carry no
+/// code; every error a client sees must, and those are all faults in the request.
+fn code_library_errors(response: &mut async_graphql::Response) {
+    for error in &mut response.errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", ErrorCode::BadUserInput.as_str());
         }
     }
 }

@@ -165,6 +165,11 @@ pub fn check(query: &str, limits: CostLimits) -> Result<(), CostRejection> {
     Ok(())
 }
 
+/// `check` and `check_variables` of one request: its text, then its variables.
+pub fn check_request(request: &async_graphql::Request, limits: CostLimits) -> Result<(), CostRejection> {
+    check(&request.query, limits).and_then(|()| check_variables(&request.variables, limits))
+}
+
 /// Checks that no variable nests lists and objects deeper than `limits.max_value_depth`,
 /// naming the first one that does. Iterative: a variable is data the client chose.
 pub fn check_variables(variables: &async_graphql::Variables, limits: CostLimits) -> Result<(), CostRejection> {

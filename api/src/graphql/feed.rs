@@ -84,11 +84,7 @@ impl Change {
     }
     /// For `FACT_SUPERSEDED`: the published correction that replaced the fact.
     async fn correction(&self, ctx: &Context<'_>) -> Result<Option<Fact>> {
-        if self.0.kind != ChangeKind::FactSuperseded {
-            return Ok(None);
-        }
-        let Some(fact) = visible_fact(ctx, Some(self.0.subject_id)).await? else { return Ok(None) };
-        visible_fact(ctx, fact.0.superseded_by_id).await
+        correction_of(ctx, &self.0).await
     }
     /// For `ACTOR_MERGED`: global id of the actor merged away (it now resolves to the subject).
     async fn merged_actor_id(&self) -> Option<ID> {
@@ -118,4 +114,14 @@ impl FeedQuery {
         let page = feed::public_changes(ctx.db(), &request).await?;
         Ok(Connection::new(page, feed::Change::cursor, Change, Total::Changes))
     }
+}
+
+/// For a `FACT_SUPERSEDED` event, the published correction that replaced the fact; None for
+/// any other event.
+pub async fn correction_of(ctx: &Context<'_>, change: &feed::Change) -> Result<Option<Fact>> {
+    if change.kind != ChangeKind::FactSuperseded {
+        return Ok(None);
+    }
+    let Some(fact) = visible_fact(ctx, Some(change.subject_id)).await? else { return Ok(None) };
+    visible_fact(ctx, fact.0.superseded_by_id).await
 }

@@ -80,11 +80,7 @@ impl FactEvent {
     }
     /// For `FACT_SUPERSEDED`: the published correction that replaced the fact.
     async fn correction(&self, ctx: &Context<'_>) -> Result<Option<Fact>> {
-        if self.0.kind != feed::ChangeKind::FactSuperseded {
-            return Ok(None);
-        }
-        let Some(fact) = visible_fact(ctx, Some(self.0.subject_id)).await? else { return Ok(None) };
-        visible_fact(ctx, fact.0.superseded_by_id).await
+        super::feed::correction_of(ctx, &self.0).await
     }
 }
 

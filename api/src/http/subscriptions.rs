@@ -461,18 +461,14 @@ fn operation_of(
     let request: async_graphql::Request = serde_json::from_value(payload.clone()).map_err(|_| {
         refuse(ErrorCode::BadRequest, "the payload must be a GraphQL request: {\"query\": \"subscription …\"}")
     })?;
-    crate::graphql::cost::check(&request.query, state.cost_limits)
-        .and_then(|()| crate::graphql::cost::check_variables(&request.variables, state.cost_limits))
+    crate::graphql::cost::check_request(&request, state.cost_limits)
         .map_err(|rejection| vec![async_graphql::ServerError::from(ApiError::from(rejection))])?;
     // A document that does not parse goes on, to be answered by async-graphql's own error.
-    if let Ok(document) = async_graphql::parser::parse_query(&request.query) {
-        let operation = crate::graphql::operation::selected_operation(&document, request.operation_name.as_deref());
-        if operation.is_some_and(|operation| operation.node.ty != OperationType::Subscription) {
-            return Err(refuse(
-                ErrorCode::BadRequest,
-                "only subscriptions are served over WebSocket; send queries and mutations with POST /graphql",
-            ));
-        }
+    if super::operation_kind(&request).is_some_and(|kind| kind != OperationType::Subscription) {
+        return Err(refuse(
+            ErrorCode::BadRequest,
+            "only subscriptions are served over WebSocket; send queries and mutations with POST /graphql",
+        ));
     }
     let mut request = request.data(Loaders::uncached(&state.db)).data(client);
     match caller {
@@ -490,12 +486,7 @@ async fn run_subscription(state: AppState, id: String, request: async_graphql::R
     let mut first = true;
     let mut ended_with_error = false;
     while let Some(mut response) = responses.next().await {
-        for error in &mut response.errors {
-            let extensions = error.extensions.get_or_insert_with(Default::default);
-            if extensions.get("code").is_none() {
-                extensions.set("code", ErrorCode::BadUserInput.as_str());
-            }
-        }
+        super::code_library_errors(&mut response);
         let refused = first && response.data == async_graphql::Value::Null && !response.errors.is_empty();
         first = false;
         let message = if refused {

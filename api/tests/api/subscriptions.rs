@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::feed::{changes, APPROVE_FACT, RETRACT_FACT};
 use crate::support::websocket::GraphqlWs;
-use crate::support::{self, submitted_fact, Backend, TestApp, CREATE_FACT, SUBMIT_FACT};
+use crate::support::{self, submitted_fact, submitted_visit, Backend, TestApp};
 use chancery::config::{ServeConfig, SubscriptionConfig};
 
 const EDITOR: (&str, &str) = ("editor@demo.chancery", "demo-editor-password");
@@ -44,13 +44,8 @@ async fn publish(app: &TestApp, editor: &str, reviewer: &str, summary: &str) -> 
 
 /// Publishes a fact between `subject` and `object` (actor names).
 async fn publish_between(app: &TestApp, editor: &str, reviewer: &str, subject: &str, object: &str) -> String {
-    let (a, b, source) = (app.actor_id(subject).await, app.actor_id(object).await, app.demo_source_id().await);
-    let input = support::visit_input(&a, &b, &source, &format!("{subject} and {object} met"));
-    let created = app.ok_as(editor, CREATE_FACT, json!({ "input": input })).await;
-    let id = created["createFact"]["fact"]["id"].as_str().unwrap().to_owned();
-    let version = created["createFact"]["fact"]["version"].as_i64().unwrap();
-    let submitted = app.ok_as(editor, SUBMIT_FACT, json!({ "id": id, "v": version })).await;
-    let version = submitted["submitFact"]["fact"]["version"].as_i64().unwrap();
+    let summary = format!("{subject} and {object} met");
+    let (id, version) = submitted_visit(app, editor, subject, object, &summary).await;
     app.ok_as(reviewer, APPROVE_FACT, json!({ "id": id, "v": version })).await;
     id
 }

@@ -487,9 +487,14 @@ pub const SUBMIT_FACT: &str =
 /// A visit (`visit_input`) by `editor` with `summary`, created and submitted for review:
 /// (global id, version).
 pub async fn submitted_fact(app: &TestApp, editor: &str, summary: &str) -> (String, i64) {
-    let (russia, syria, source) =
-        (app.actor_id("Russia").await, app.actor_id("Syria").await, app.demo_source_id().await);
-    let input = visit_input(&russia, &syria, &source, summary);
+    submitted_visit(app, editor, "Russia", "Syria", summary).await
+}
+
+/// A visit of `subject` to `object` (actor names) by `editor` with `summary`, created and
+/// submitted for review: (global id, version).
+pub async fn submitted_visit(app: &TestApp, editor: &str, subject: &str, object: &str, summary: &str) -> (String, i64) {
+    let (a, b, source) = (app.actor_id(subject).await, app.actor_id(object).await, app.demo_source_id().await);
+    let input = visit_input(&a, &b, &source, summary);
     let created = app.ok_as(editor, CREATE_FACT, json!({ "input": input })).await;
     let id = created["createFact"]["fact"]["id"].as_str().unwrap().to_owned();
     let version = created["createFact"]["fact"]["version"].as_i64().unwrap();
