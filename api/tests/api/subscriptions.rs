@@ -168,6 +168,11 @@ async fn filters_select_facts_by_actor_kind_and_all_of_actors(backend: Backend) 
 /// socket goes on serving others.
 async fn bad_subscription_arguments_are_refused_with_the_field_named(backend: Backend) {
     let app = TestApp::spawn_with_demo(backend).await;
+    let tables = ["facts", "revisions", "citations", "sources", "actors", "users"];
+    let mut before = Vec::new();
+    for table in tables {
+        before.push(app.row_count(table).await);
+    }
     let mut socket = GraphqlWs::connect(&app.base_url, json!({})).await;
     let cases = [
         ("kind", json!({ "filter": { "kinds": ["no.such_kind"] } }), "filter.kinds[0]"),
@@ -196,6 +201,10 @@ async fn bad_subscription_arguments_are_refused_with_the_field_named(backend: Ba
     let refused = socket.message().await;
     assert_eq!(refused["type"], "error", "{refused}");
     assert!(refused["payload"][0]["extensions"]["code"].is_string(), "{refused}");
+    // Nothing was written by any of them.
+    for (table, count) in tables.iter().zip(before) {
+        assert_eq!(app.row_count(table).await, count, "{table}");
+    }
     // Still open and serving.
     socket.subscribe("ok", FACT_EVENTS, json!({ "after": feed_end(&app).await })).await;
     let editor = app.login(EDITOR.0, EDITOR.1).await;
