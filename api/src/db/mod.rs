@@ -156,6 +156,30 @@ pub fn skewed_ids(backend: DatabaseBackend, ids: impl IntoIterator<Item = uuid::
     }
 }
 
+/// `column` is one of `ids`: for lists of hundreds of ids whose length changes from statement to
+/// statement (the sources an export batch cites, say). An IN list of n parameters is a different
+/// statement for every n, which Postgres parses and plans anew and each pooled connection keeps
+/// prepared; on Postgres the ids are one array parameter instead, so every length is the same
+/// prepared statement. SQLite has no arrays: there they are an IN list.
+pub fn among_ids(backend: DatabaseBackend, column: Expr, ids: &[uuid::Uuid]) -> Expr {
+    use sea_orm::sea_query::ExprTrait;
+    match backend {
+        DatabaseBackend::Postgres => {
+            let mut array = String::with_capacity(2 + ids.len() * 37);
+            array.push('{');
+            for (index, id) in ids.iter().enumerate() {
+                if index > 0 {
+                    array.push(',');
+                }
+                array.push_str(id.hyphenated().encode_lower(&mut uuid::Uuid::encode_buffer()));
+            }
+            array.push('}');
+            Expr::cust_with_exprs("$1 = ANY(CAST($2 AS uuid[]))", [column, Expr::val(array)])
+        }
+        _ => column.is_in(ids.iter().copied()),
+    }
+}
+
 /// The generation number of the public record (migration 000014): raised by any change to what
 /// the public can read, in the same transaction.
 pub async fn public_generation<C: sea_orm::ConnectionTrait>(db: &C) -> Result<i64, DbErr> {

@@ -23,6 +23,24 @@ pub fn encode_uuid(type_name: &str, id: Uuid) -> ID {
     encode(type_name, &id.to_string())
 }
 
+/// Calls `write` with the global id of a uuid, encoded on the stack rather than in two new
+/// strings: for writers of millions of ids (the bulk exports).
+pub fn with_uuid_id<R>(type_name: &str, id: Uuid, write: impl FnOnce(&str) -> R) -> R {
+    const MAX_TYPE: usize = 27;
+    if type_name.len() > MAX_TYPE {
+        return write(&encode_uuid(type_name, id));
+    }
+    let mut plain = [0u8; MAX_TYPE + 1 + uuid::fmt::Hyphenated::LENGTH];
+    let colon = type_name.len();
+    plain[..colon].copy_from_slice(type_name.as_bytes());
+    plain[colon] = b':';
+    let end = colon + 1 + uuid::fmt::Hyphenated::LENGTH;
+    id.hyphenated().encode_lower(&mut plain[colon + 1..end]);
+    let mut encoded = [0u8; (MAX_TYPE + 1 + uuid::fmt::Hyphenated::LENGTH).div_ceil(3) * 4];
+    let length = URL_SAFE_NO_PAD.encode_slice(&plain[..end], &mut encoded).expect("the buffer fits any type name");
+    write(std::str::from_utf8(&encoded[..length]).expect("base64 is ASCII"))
+}
+
 /// Splits a global id into its type and key; anything else is BAD_USER_INPUT on `field`.
 pub fn decode_any(id: &str, field: &str) -> DomainResult<(String, String)> {
     let invalid = || DomainError::invalid(field, "is not a valid id");
@@ -134,5 +152,15 @@ mod tests {
         assert!(decode_uuid("garbage", FACT, "id").is_err());
         assert!(decode_uuid(&URL_SAFE_NO_PAD.encode("User:1"), FACT, "id").is_err());
         assert!(decode_any(&URL_SAFE_NO_PAD.encode("FactKind:policy\u{0}"), "id").is_err());
+    }
+
+    #[test]
+    fn ids_encoded_on_the_stack_are_the_ids_encoded_in_strings() {
+        let uuid = Uuid::now_v7();
+        for type_name in
+            [FACT, FACT_KIND, CITATION, "", "A_type_name_of_27_characters", "A_type_name_longer_than_27_characters"]
+        {
+            assert_eq!(with_uuid_id(type_name, uuid, str::to_owned), encode_uuid(type_name, uuid).0, "{type_name}");
+        }
     }
 }

@@ -17,16 +17,20 @@
 //! `Chancery-Feed-Cursor` header carries its cursor, for the next pull's `since`. The ETag is
 //! weak because the gzip and identity encodings of one export are the same record in different
 //! bytes.
-use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
-use entity::enums::{ActorKind, CitationStatus, DatePrecision, FactStatus, ParticipantRole};
-use entity::{actor, fact, fact_kind, source};
-use serde_json::{json, Value};
+use entity::enums::{ActorKind, CitationStatus, FactStatus, ParticipantRole};
+use entity::{actor, citation, fact, fact_kind, fact_participant, fact_qualifier, source};
+use serde::{Serialize, Serializer};
+use serde_json::json;
+use serde_json::value::RawValue;
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::{http_error, json_error, retry_after, AppState};
@@ -217,61 +221,89 @@ async fn export(state: AppState, headers: &HeaderMap, uri: &Uri, format: ExportF
     response
 }
 
-/// Where the streaming body stands.
-struct Download {
-    db: sea_orm::DatabaseConnection,
-    reader: ExportReader,
-    renderer: Renderer,
-    started: bool,
-    finished: bool,
-    /// The export's slot, given back when the body ends or the client goes away.
-    _permit: OwnedSemaphorePermit,
-}
+/// Batches read ahead of the one being written: the database reads the next batch while the
+/// server renders and sends this one, so the two take turns on no one's time.
+const BATCHES_READ_AHEAD: usize = 1;
 
-/// The body: the format's opening, one chunk per batch, its closing. A database error halfway
-/// ends the body with an error, so the client sees a broken transfer rather than a short file
-/// that looks complete.
+/// The body: the format's opening, one chunk per batch, its closing. A task reads the batches
+/// (`BATCHES_READ_AHEAD` ahead, so memory stays a few batches whatever the export's size) and
+/// the body renders each as it is sent; the task ends when the export does or when the body is
+/// dropped (the client went away). A database error halfway ends the body with an error, so the
+/// client sees a broken transfer rather than a short file that looks complete.
 fn stream_body(
     db: sea_orm::DatabaseConnection,
-    reader: ExportReader,
-    renderer: Renderer,
+    mut reader: ExportReader,
+    mut renderer: Renderer,
     permit: OwnedSemaphorePermit,
 ) -> Body {
-    let download = Download { db, reader, renderer, started: false, finished: false, _permit: permit };
-    let chunks = futures_util::stream::unfold(download, |mut download| async move {
-        if download.finished {
-            return None;
-        }
-        let mut out = Vec::new();
-        if !download.started {
-            download.started = true;
-            download.renderer.open(&mut out);
-        }
-        match download.reader.next_batch(&download.db).await {
-            Ok(Some(batch)) => download.renderer.batch(&batch, &mut out),
-            Ok(None) => {
-                download.renderer.close(&mut out);
-                download.finished = true;
-            }
-            Err(error) => {
-                let error_id = uuid::Uuid::now_v7();
-                tracing::error!(%error_id, %error, "export failed while streaming");
-                download.finished = true;
-                return Some((Err(std::io::Error::other(format!("export failed; error id {error_id}"))), download));
+    let (batches, mut received) = tokio::sync::mpsc::channel(BATCHES_READ_AHEAD);
+    tokio::spawn(async move {
+        loop {
+            let next = reader.next_batch(&db).await;
+            let last = !matches!(next, Ok(Some(_)));
+            if batches.send(next).await.is_err() || last {
+                return;
             }
         }
-        Some((Ok::<_, std::io::Error>(Bytes::from(out)), download))
     });
-    // Fused: the gzip encoder polls once more after the end, which `unfold` does not allow.
-    Body::from_stream(futures_util::StreamExt::fuse(chunks))
+    let mut pending = std::collections::VecDeque::new();
+    renderer.open(&mut pending);
+    let mut finished = false;
+    let chunks = futures_util::stream::poll_fn(move |context| {
+        // The permit is the export's slot: it is given back when this stream is dropped.
+        let _slot = &permit;
+        loop {
+            if let Some(chunk) = pending.pop_front() {
+                return std::task::Poll::Ready(Some(Ok(chunk)));
+            }
+            if finished {
+                return std::task::Poll::Ready(None);
+            }
+            match std::task::ready!(received.poll_recv(context)) {
+                Some(Ok(Some(batch))) => renderer.batch(&batch, &mut pending),
+                Some(Ok(None)) => {
+                    renderer.close(&mut pending);
+                    finished = true;
+                }
+                Some(Err(error)) => {
+                    finished = true;
+                    return std::task::Poll::Ready(Some(Err(export_broke(&error))));
+                }
+                // The reader stops early only by panicking.
+                None => {
+                    finished = true;
+                    return std::task::Poll::Ready(Some(Err(export_broke(&"the export's reader stopped"))));
+                }
+            }
+        }
+    });
+    Body::from_stream(chunks)
 }
+
+/// Logs why an export broke off halfway, and the error that ends its body.
+fn export_broke(error: &dyn std::fmt::Display) -> std::io::Error {
+    let error_id = uuid::Uuid::now_v7();
+    tracing::error!(%error_id, %error, "export failed while streaming");
+    std::io::Error::other(format!("export failed; error id {error_id}"))
+}
+
+/// The size of the body's chunks: large enough that a chunk is a small part of a write's cost,
+/// small enough that the few in flight are a small part of the server's memory.
+const CHUNK_BYTES: usize = 64 * 1024;
 
 /// Writes a format's bytes.
 struct Renderer {
     format: ExportFormat,
     kinds: HashMap<String, fact_kind::Model>,
+    /// The actors and sources already written once.
+    rendered: Rendered,
+    /// The chunk being written.
+    buffer: Vec<u8>,
     /// JSON-LD: whether a node was written (the next one needs a comma).
     wrote_node: bool,
+    /// CSV: the cell being joined from several values (actors by role, qualifiers, URLs),
+    /// reused from row to row.
+    cell: String,
 }
 
 /// The CSV columns, in order.
@@ -302,181 +334,184 @@ const CSV_COLUMNS: &[&str] = &[
 
 impl Renderer {
     fn new(format: ExportFormat, kinds: HashMap<String, fact_kind::Model>) -> Self {
-        Self { format, kinds, wrote_node: false }
+        Self {
+            format,
+            kinds,
+            rendered: Rendered::default(),
+            buffer: Vec::with_capacity(2 * CHUNK_BYTES),
+            wrote_node: false,
+            cell: String::new(),
+        }
     }
 
-    fn open(&mut self, out: &mut Vec<u8>) {
+    /// Sends the chunk on once it is full (or, `all`, whatever it holds).
+    fn flush(&mut self, chunks: &mut VecDeque<Bytes>, all: bool) {
+        if self.buffer.len() >= CHUNK_BYTES || (all && !self.buffer.is_empty()) {
+            let full = std::mem::replace(&mut self.buffer, Vec::with_capacity(2 * CHUNK_BYTES));
+            chunks.push_back(Bytes::from(full));
+        }
+    }
+
+    fn open(&mut self, chunks: &mut VecDeque<Bytes>) {
+        let out = &mut self.buffer;
         match self.format {
             ExportFormat::Ndjson => {}
-            ExportFormat::Csv => csv_row(out, CSV_COLUMNS.iter().map(|c| std::borrow::Cow::Borrowed(*c))),
+            ExportFormat::Csv => {
+                let mut row = CsvRow::new(out);
+                for column in CSV_COLUMNS {
+                    row.cell(column);
+                }
+                row.end();
+            }
             ExportFormat::JsonLd => {
-                let context: Value = serde_json::from_str(JSONLD_CONTEXT).expect("the context is JSON");
+                let context: serde_json::Value = serde_json::from_str(JSONLD_CONTEXT).expect("the context is JSON");
                 out.extend_from_slice(b"{\"@context\":");
                 serde_json::to_writer(&mut *out, &context["@context"]).expect("writing to memory");
                 out.extend_from_slice(b",\"@graph\":[\n");
             }
         }
+        self.flush(chunks, true);
     }
 
-    fn close(&mut self, out: &mut Vec<u8>) {
+    fn close(&mut self, chunks: &mut VecDeque<Bytes>) {
         if self.format == ExportFormat::JsonLd {
-            out.extend_from_slice(b"\n]}\n");
+            self.buffer.extend_from_slice(b"\n]}\n");
         }
+        self.flush(chunks, true);
     }
 
-    fn batch(&mut self, batch: &ExportBatch, out: &mut Vec<u8>) {
+    fn batch(&mut self, batch: &ExportBatch, chunks: &mut VecDeque<Bytes>) {
+        let linked = self.format == ExportFormat::JsonLd;
+        if self.format != ExportFormat::Csv {
+            self.rendered.prepare(batch, linked);
+        }
         for fact in &batch.facts {
             match self.format {
-                ExportFormat::Ndjson => {
-                    serde_json::to_writer(&mut *out, &self.record(batch, fact, false)).expect("writing to memory");
-                    out.push(b'\n');
-                }
-                ExportFormat::JsonLd => {
-                    if self.wrote_node {
+                ExportFormat::Csv => self.csv(batch, fact),
+                ExportFormat::Ndjson | ExportFormat::JsonLd => {
+                    let mut out = std::mem::take(&mut self.buffer);
+                    if linked && std::mem::replace(&mut self.wrote_node, true) {
                         out.extend_from_slice(b",\n");
                     }
-                    self.wrote_node = true;
-                    serde_json::to_writer(&mut *out, &self.record(batch, fact, true)).expect("writing to memory");
+                    let writing = Writing { batch, rendered: &self.rendered, linked };
+                    serde_json::to_writer(&mut out, &self.record(writing, fact)).expect("writing to memory");
+                    if !linked {
+                        out.push(b'\n');
+                    }
+                    self.buffer = out;
                 }
-                ExportFormat::Csv => self.csv(batch, fact, out),
             }
+            self.flush(chunks, false);
         }
+        self.flush(chunks, true);
     }
 
     /// One fact as NDJSON's object, or (`linked`) as a JSON-LD node: the same keys, which the
     /// context maps, plus `@id` and `@type` on the fact and what it names.
-    fn record(&self, batch: &ExportBatch, fact: &fact::Model, linked: bool) -> Value {
+    fn record<'a>(&'a self, writing: Writing<'a>, fact: &'a fact::Model) -> FactRecord<'a> {
+        let (batch, linked) = (writing.batch, writing.linked);
         let kind = self.kinds.get(&fact.kind_key);
-        let fact_ref = |id: uuid::Uuid| {
-            if linked {
-                Value::from(format!("urn:uuid:{id}"))
-            } else {
-                Value::from(ids::encode_uuid(ids::FACT, id).0)
-            }
-        };
-        let actor = |id: Option<uuid::Uuid>| id.and_then(|id| batch.actors.get(&id)).map(|a| actor_record(a, linked));
-        let participants: Vec<Value> = batch
-            .participants_of(fact.id)
-            .iter()
-            .map(|p| {
-                let mut record = json!({ "actor": actor(Some(p.actor_id)), "role": p.role.as_str(), "title": p.title });
-                if linked {
-                    record["@type"] = "Participation".into();
-                }
-                record
-            })
-            .collect();
-        let qualifiers: Vec<Value> =
-            batch.qualifiers_of(fact.id).iter().map(|q| json!({ "key": q.key, "value": q.value })).collect();
-        let citations: Vec<Value> = batch
-            .citations_of(fact.id)
-            .iter()
-            .map(|c| {
-                let source = batch.sources.get(&c.source_id).map(|s| source_record(s, batch, linked));
-                let mut record = json!({
-                    "id": ids::encode_uuid(ids::CITATION, c.id).0,
-                    "status": c.status.as_str(),
-                    "statusReason": c.status_reason,
-                    "proposedAt": c.proposed_at.map(timestamp),
-                    "quote": c.quote,
-                    "attribution": c.attribution.as_str(),
-                    "attributedTo": actor(c.attributed_to_id),
-                    "relayedFrom": actor(c.relayed_from_id),
-                    "verified": c.verified,
-                    "snapshotStart": c.quote_start,
-                    "snapshotEnd": c.quote_end,
-                    "source": source,
-                });
-                if linked {
-                    record["@id"] = format!("urn:uuid:{}", c.id).into();
-                    record["@type"] = json!(["Citation", "prov:Derivation"]);
-                }
-                record
-            })
-            .collect();
-        let mut record = json!({
-            "id": ids::encode_uuid(ids::FACT, fact.id).0,
-            "kind": fact.kind_key,
-            "kindLabel": kind.map(|k| k.label.as_str()),
-            "category": kind.map(|k| k.category.as_str()),
-            "cameoCode": kind.and_then(|k| k.cameo_code.as_deref()),
-            "summary": fact.summary,
-            "modality": fact.modality.as_str(),
-            "occurred": fuzzy_date(fact.occurred_on, fact.occurred_precision),
-            "occurredUntil": fact.occurred_until.map(|d| d.to_string()),
-            "country": fact.country,
-            "status": fact.status.as_str(),
-            "version": fact.version,
-            "publishedAt": fact.published_at.map(timestamp),
-            "retractedAt": fact.retracted_at.map(timestamp),
-            "retractionReason": fact.retraction_reason,
-            "supersedes": fact.supersedes_id.map(fact_ref),
-            "supersededBy": superseded_by(fact).map(fact_ref),
-            "updatedAt": timestamp(fact.updated_at),
-            "participants": participants,
-            "qualifiers": qualifiers,
-            "citations": citations,
-        });
-        if linked {
-            record["@id"] = format!("urn:uuid:{}", fact.id).into();
-            record["@type"] = json!(["Fact", "prov:Entity", "schema:Event"]);
+        let fact_ref = |id| FactRef { id, linked };
+        let (node_id, node_type) = node(fact.id, linked, &["Fact", "prov:Entity", "schema:Event"]);
+        FactRecord {
+            node_id,
+            node_type,
+            id: GlobalId(ids::FACT, fact.id),
+            kind: &fact.kind_key,
+            kind_label: kind.map(|k| k.label.as_str()),
+            category: kind.map(|k| k.category.as_str()),
+            cameo_code: kind.and_then(|k| k.cameo_code.as_deref()),
+            summary: &fact.summary,
+            modality: fact.modality.as_str(),
+            occurred: FuzzyDate { date: Day(fact.occurred_on), precision: fact.occurred_precision.as_str() },
+            occurred_until: fact.occurred_until.map(Day),
+            country: fact.country.as_deref(),
+            status: fact.status.as_str(),
+            version: fact.version,
+            published_at: fact.published_at.map(Timestamp),
+            retracted_at: fact.retracted_at.map(Timestamp),
+            retraction_reason: fact.retraction_reason.as_deref(),
+            supersedes: fact.supersedes_id.map(fact_ref),
+            superseded_by: superseded_by(fact).map(fact_ref),
+            updated_at: Timestamp(fact.updated_at),
+            participants: Participants { writing, list: batch.participants_of(fact.id) },
+            qualifiers: Qualifiers(batch.qualifiers_of(fact.id)),
+            citations: Citations { writing, list: batch.citations_of(fact.id) },
         }
-        record
     }
 
-    fn csv(&self, batch: &ExportBatch, fact: &fact::Model, out: &mut Vec<u8>) {
+    fn csv(&mut self, batch: &ExportBatch, fact: &fact::Model) {
         let kind = self.kinds.get(&fact.kind_key);
         let participants = batch.participants_of(fact.id);
-        let names = |role: ParticipantRole| {
-            participants
-                .iter()
-                .filter(|p| p.role == role)
-                .filter_map(|p| batch.actors.get(&p.actor_id))
-                .map(|a| a.name.as_str())
-                .collect::<Vec<_>>()
-                .join("; ")
-        };
         let citations = batch.citations_of(fact.id);
-        let active: Vec<&source::Model> = citations
-            .iter()
-            .filter(|c| c.status == CitationStatus::Active)
-            .filter_map(|c| batch.sources.get(&c.source_id))
-            .collect();
-        let outlets: HashSet<uuid::Uuid> = active.iter().filter_map(|s| s.outlet_id).collect();
-        let mut urls: Vec<&str> = active.iter().map(|s| s.url.as_str()).collect();
+        let cell = &mut self.cell;
+        let mut row = CsvRow::new(&mut self.buffer);
+        ids::with_uuid_id(ids::FACT, fact.id, |id| row.cell(id));
+        row.cell(&fact.kind_key);
+        row.cell(kind.map_or("", |k| k.category.as_str()));
+        row.cell(kind.and_then(|k| k.cameo_code.as_deref()).unwrap_or_default());
+        let mut day = [0; 10];
+        row.cell(&Day(fact.occurred_on).text(&mut day));
+        row.cell(fact.occurred_precision.as_str());
+        row.cell(&fact.occurred_until.map(|until| Day(until).text(&mut day)).unwrap_or_default());
+        row.cell(fact.country.as_deref().unwrap_or_default());
+        row.cell(fact.status.as_str());
+        row.cell(fact.modality.as_str());
+        for role in [
+            ParticipantRole::Subject,
+            ParticipantRole::Object,
+            ParticipantRole::Speaker,
+            ParticipantRole::Participant,
+            ParticipantRole::Mediator,
+        ] {
+            let names = participants.iter().filter(|p| p.role == role).filter_map(|p| batch.actors.get(&p.actor_id));
+            joined(cell, "; ", names.map(|actor| actor.name.as_str()));
+            row.cell(cell);
+        }
+        row.cell(&fact.summary);
+        cell.clear();
+        for (index, qualifier) in batch.qualifiers_of(fact.id).iter().enumerate() {
+            if index > 0 {
+                cell.push_str("; ");
+            }
+            cell.push_str(&qualifier.key);
+            cell.push('=');
+            cell.push_str(&qualifier.value);
+        }
+        row.cell(cell);
+        let active = || {
+            citations
+                .iter()
+                .filter(|c| c.status == CitationStatus::Active)
+                .filter_map(|c| batch.sources.get(&c.source_id))
+        };
+        let mut outlets: Vec<uuid::Uuid> = active().filter_map(|s| s.outlet_id).collect();
+        outlets.sort_unstable();
+        outlets.dedup();
+        row.cell(&outlets.len().to_string());
+        let mut urls: Vec<&str> = active().map(|s| s.url.as_str()).collect();
         urls.dedup();
-        let qualifiers = batch
-            .qualifiers_of(fact.id)
-            .iter()
-            .map(|q| format!("{}={}", q.key, q.value))
-            .collect::<Vec<_>>()
-            .join("; ");
-        let text = |value: Option<&str>| value.unwrap_or_default().to_owned();
-        let cells: [String; 22] = [
-            ids::encode_uuid(ids::FACT, fact.id).0,
-            fact.kind_key.clone(),
-            text(kind.map(|k| k.category.as_str())),
-            text(kind.and_then(|k| k.cameo_code.as_deref())),
-            fact.occurred_on.to_string(),
-            fact.occurred_precision.as_str().to_owned(),
-            fact.occurred_until.map(|d| d.to_string()).unwrap_or_default(),
-            text(fact.country.as_deref()),
-            fact.status.as_str().to_owned(),
-            fact.modality.as_str().to_owned(),
-            names(ParticipantRole::Subject),
-            names(ParticipantRole::Object),
-            names(ParticipantRole::Speaker),
-            names(ParticipantRole::Participant),
-            names(ParticipantRole::Mediator),
-            fact.summary.clone(),
-            qualifiers,
-            outlets.len().to_string(),
-            urls.join(" "),
-            fact.published_at.map(timestamp).unwrap_or_default(),
-            fact.retracted_at.map(timestamp).unwrap_or_default(),
-            superseded_by(fact).map(|id| ids::encode_uuid(ids::FACT, id).0).unwrap_or_default(),
-        ];
-        csv_row(out, cells.into_iter().map(std::borrow::Cow::Owned));
+        joined(cell, " ", urls.into_iter());
+        row.cell(cell);
+        let mut stamp = [0; Timestamp::LENGTH];
+        row.cell(&fact.published_at.map(|at| Timestamp(at).text(&mut stamp)).unwrap_or_default());
+        row.cell(&fact.retracted_at.map(|at| Timestamp(at).text(&mut stamp)).unwrap_or_default());
+        match superseded_by(fact) {
+            Some(id) => ids::with_uuid_id(ids::FACT, id, |id| row.cell(id)),
+            None => row.cell(""),
+        }
+        row.end();
+    }
+}
+
+/// Puts `values` into `cell`, `separator` between them.
+fn joined<'a>(cell: &mut String, separator: &str, values: impl Iterator<Item = &'a str>) {
+    cell.clear();
+    for (index, value) in values.enumerate() {
+        if index > 0 {
+            cell.push_str(separator);
+        }
+        cell.push_str(value);
     }
 }
 
@@ -485,58 +520,447 @@ fn superseded_by(fact: &fact::Model) -> Option<uuid::Uuid> {
     fact.superseded_by_id.filter(|_| fact.status == FactStatus::Superseded)
 }
 
-fn timestamp(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+// The records, serialized straight from the batch: nothing is copied into a JSON tree first.
+
+/// A uuid written as the API's global id of a `type_name`.
+struct GlobalId(&'static str, uuid::Uuid);
+
+impl Serialize for GlobalId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        ids::with_uuid_id(self.0, self.1, |id| serializer.serialize_str(id))
+    }
 }
 
-fn fuzzy_date(date: chrono::NaiveDate, precision: DatePrecision) -> Value {
-    json!({ "date": date.to_string(), "precision": precision.as_str() })
+/// A uuid written as a URN, the JSON-LD export's node id.
+struct Urn(uuid::Uuid);
+
+impl Serialize for Urn {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut urn = *b"urn:uuid:00000000-0000-0000-0000-000000000000";
+        self.0.hyphenated().encode_lower(&mut urn[9..]);
+        serializer.serialize_str(std::str::from_utf8(&urn).expect("ASCII"))
+    }
 }
 
-fn actor_record(actor: &actor::Model, linked: bool) -> Value {
-    let mut record = json!({
-        "id": ids::encode_uuid(ids::ACTOR, actor.id).0,
-        "name": actor.name,
-        "kind": actor.kind.as_str(),
-        "country": actor.country,
-        "wikidataQid": actor.wikidata_qid,
-    });
-    if linked {
-        record["@id"] = format!("urn:uuid:{}", actor.id).into();
-        let schema_type = match actor.kind {
-            ActorKind::State => "schema:Country",
-            ActorKind::Person => "schema:Person",
-            _ => "schema:Organization",
-        };
-        record["@type"] = json!(["prov:Agent", schema_type]);
-        if let Some(qid) = &actor.wikidata_qid {
-            record["sameAs"] = format!("http://www.wikidata.org/entity/{qid}").into();
+/// A fact named by another: by global id in NDJSON, by URN in JSON-LD.
+struct FactRef {
+    id: uuid::Uuid,
+    linked: bool,
+}
+
+impl Serialize for FactRef {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.linked {
+            Urn(self.id).serialize(serializer)
+        } else {
+            GlobalId(ids::FACT, self.id).serialize(serializer)
         }
     }
-    record
 }
 
-fn source_record(source: &source::Model, batch: &ExportBatch, linked: bool) -> Value {
-    let published =
-        source.published_on.zip(source.published_precision).map(|(date, precision)| fuzzy_date(date, precision));
-    let mut record = json!({
-        "id": ids::encode_uuid(ids::SOURCE, source.id).0,
-        "url": source.url,
-        "title": source.title,
-        "kind": source.kind.as_str(),
-        "outlet": source.outlet_id.and_then(|id| batch.actors.get(&id)).map(|a| actor_record(a, linked)),
-        "published": published,
-        "retrievedAt": timestamp(source.retrieved_at),
-        "language": source.language,
-        "archiveUrl": source.archive_url,
-        "snapshotSha256": source.snapshot_sha256,
-        "version": source.version,
-    });
-    if linked {
-        record["@id"] = format!("urn:uuid:{}", source.id).into();
-        record["@type"] = json!(["prov:Entity", "schema:CreativeWork"]);
+/// Writes `value`'s last `digits.len()` decimal digits into `digits`, zero-padded.
+fn put_digits(digits: &mut [u8], mut value: u32) {
+    for digit in digits.iter_mut().rev() {
+        *digit = b'0' + (value % 10) as u8;
+        value /= 10;
     }
-    record
+}
+
+/// A day, written `YYYY-MM-DD` as `NaiveDate`'s `Display` does.
+struct Day(chrono::NaiveDate);
+
+impl Day {
+    /// The text, in `buffer` for the years of four digits (any other year goes through
+    /// chrono's formatting, which also signs it).
+    fn text(self, buffer: &mut [u8; 10]) -> Cow<'_, str> {
+        use chrono::Datelike;
+        let year = self.0.year();
+        if !(0..=9999).contains(&year) {
+            return Cow::Owned(self.0.to_string());
+        }
+        *buffer = *b"0000-00-00";
+        put_digits(&mut buffer[0..4], year as u32);
+        put_digits(&mut buffer[5..7], self.0.month());
+        put_digits(&mut buffer[8..10], self.0.day());
+        Cow::Borrowed(std::str::from_utf8(buffer).expect("ASCII"))
+    }
+}
+
+impl Serialize for Day {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&Day(self.0).text(&mut [0; 10]))
+    }
+}
+
+/// A moment, written as RFC 3339 in UTC with microseconds (`2024-05-01T12:00:00.000000Z`).
+struct Timestamp(DateTime<Utc>);
+
+impl Timestamp {
+    const LENGTH: usize = 27;
+
+    /// The text, in `buffer` for the years of four digits outside leap seconds (any other
+    /// goes through chrono's formatting).
+    fn text(self, buffer: &mut [u8; Self::LENGTH]) -> Cow<'_, str> {
+        use chrono::{Datelike, Timelike};
+        let (date, time) = (self.0.date_naive(), self.0.time());
+        if !(0..=9999).contains(&date.year()) || time.nanosecond() >= 1_000_000_000 {
+            return Cow::Owned(self.0.to_rfc3339_opts(SecondsFormat::Micros, true));
+        }
+        *buffer = *b"0000-00-00T00:00:00.000000Z";
+        put_digits(&mut buffer[0..4], date.year() as u32);
+        put_digits(&mut buffer[5..7], date.month());
+        put_digits(&mut buffer[8..10], date.day());
+        put_digits(&mut buffer[11..13], time.hour());
+        put_digits(&mut buffer[14..16], time.minute());
+        put_digits(&mut buffer[17..19], time.second());
+        put_digits(&mut buffer[20..26], time.nanosecond() / 1_000);
+        Cow::Borrowed(std::str::from_utf8(buffer).expect("ASCII"))
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&Timestamp(self.0).text(&mut [0; Self::LENGTH]))
+    }
+}
+
+/// A date with its precision (`{"date": "2024-05-01", "precision": "MONTH"}`).
+#[derive(Serialize)]
+struct FuzzyDate {
+    date: Day,
+    precision: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FactRecord<'a> {
+    #[serde(rename = "@id", skip_serializing_if = "Option::is_none")]
+    node_id: Option<Urn>,
+    #[serde(rename = "@type", skip_serializing_if = "Option::is_none")]
+    node_type: Option<&'static [&'static str]>,
+    id: GlobalId,
+    kind: &'a str,
+    kind_label: Option<&'a str>,
+    category: Option<&'a str>,
+    cameo_code: Option<&'a str>,
+    summary: &'a str,
+    modality: &'static str,
+    occurred: FuzzyDate,
+    occurred_until: Option<Day>,
+    country: Option<&'a str>,
+    status: &'static str,
+    version: i32,
+    published_at: Option<Timestamp>,
+    retracted_at: Option<Timestamp>,
+    retraction_reason: Option<&'a str>,
+    supersedes: Option<FactRef>,
+    superseded_by: Option<FactRef>,
+    updated_at: Timestamp,
+    participants: Participants<'a>,
+    qualifiers: Qualifiers<'a>,
+    citations: Citations<'a>,
+}
+
+/// The `@id` (a URN) and `@type` a record carries as a JSON-LD node; neither in NDJSON.
+fn node(
+    id: uuid::Uuid,
+    linked: bool,
+    types: &'static [&'static str],
+) -> (Option<Urn>, Option<&'static [&'static str]>) {
+    if linked {
+        (Some(Urn(id)), Some(types))
+    } else {
+        (None, None)
+    }
+}
+
+/// What the records of a batch are written from: the batch, the actors and sources already
+/// rendered, and the style (NDJSON, or JSON-LD's `linked` nodes).
+#[derive(Clone, Copy)]
+struct Writing<'a> {
+    batch: &'a ExportBatch,
+    rendered: &'a Rendered,
+    linked: bool,
+}
+
+impl<'a> Writing<'a> {
+    fn actor(self, id: Option<uuid::Uuid>) -> Option<Fragment<'a, ActorRecord<'a>>> {
+        let actor = self.batch.actors.get(&id?)?;
+        Some(match self.rendered.actor(actor) {
+            Some(json) => Fragment::Rendered(json),
+            None => Fragment::Direct(ActorRecord::of(actor, self.linked)),
+        })
+    }
+
+    fn source(self, id: uuid::Uuid) -> Option<Fragment<'a, SourceRecord<'a>>> {
+        let source = self.batch.sources.get(&id)?;
+        let outlet = source.outlet_id.and_then(|id| self.batch.actors.get(&id));
+        Some(match self.rendered.source(source, outlet) {
+            Some(json) => Fragment::Rendered(json),
+            None => {
+                Fragment::Direct(SourceRecord::of(source, outlet.map(|o| ActorRecord::of(o, self.linked)), self.linked))
+            }
+        })
+    }
+}
+
+/// A record written before (its JSON), or to write now.
+enum Fragment<'a, R> {
+    Rendered(&'a RawValue),
+    Direct(R),
+}
+
+impl<R: Serialize> Serialize for Fragment<'_, R> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Fragment::Rendered(json) => json.serialize(serializer),
+            Fragment::Direct(record) => record.serialize(serializer),
+        }
+    }
+}
+
+/// Actors and sources as an export writes them, rendered once and then copied: popular ones
+/// are named by thousands of facts. An entry holds the very records it was rendered from and
+/// serves only a batch that holds them (`Arc::ptr_eq`): a record the reader read again, perhaps
+/// changed, is rendered again. At most `RENDERED_PER_KIND` of each are kept.
+#[derive(Default)]
+struct Rendered {
+    actors: HashMap<uuid::Uuid, (Arc<actor::Model>, Box<RawValue>)>,
+    sources: HashMap<uuid::Uuid, RenderedSource>,
+}
+
+/// A source's JSON, which holds its outlet's.
+struct RenderedSource {
+    from: Arc<source::Model>,
+    outlet: Option<Arc<actor::Model>>,
+    json: Box<RawValue>,
+}
+
+const RENDERED_PER_KIND: usize = 8_192;
+
+impl Rendered {
+    /// Renders the batch's actors and sources that are not rendered yet.
+    fn prepare(&mut self, batch: &ExportBatch, linked: bool) {
+        if self.actors.len() + batch.actors.len() > RENDERED_PER_KIND {
+            self.actors.clear();
+        }
+        for actor in batch.actors.values() {
+            if self.actor(actor).is_none() && self.actors.len() < RENDERED_PER_KIND {
+                self.actors.insert(actor.id, (Arc::clone(actor), raw_json(&ActorRecord::of(actor, linked))));
+            }
+        }
+        if self.sources.len() + batch.sources.len() > RENDERED_PER_KIND {
+            self.sources.clear();
+        }
+        for source in batch.sources.values() {
+            let outlet = source.outlet_id.and_then(|id| batch.actors.get(&id));
+            if self.source(source, outlet).is_none() && self.sources.len() < RENDERED_PER_KIND {
+                let json = raw_json(&SourceRecord::of(source, outlet.map(|o| ActorRecord::of(o, linked)), linked));
+                let from = Arc::clone(source);
+                self.sources.insert(source.id, RenderedSource { from, outlet: outlet.cloned(), json });
+            }
+        }
+    }
+
+    fn actor(&self, actor: &Arc<actor::Model>) -> Option<&RawValue> {
+        let (from, json) = self.actors.get(&actor.id)?;
+        Arc::ptr_eq(from, actor).then_some(&**json)
+    }
+
+    fn source(&self, source: &Arc<source::Model>, outlet: Option<&Arc<actor::Model>>) -> Option<&RawValue> {
+        let rendered = self.sources.get(&source.id)?;
+        let same_outlet = match (&rendered.outlet, outlet) {
+            (Some(from), Some(outlet)) => Arc::ptr_eq(from, outlet),
+            (None, None) => true,
+            _ => false,
+        };
+        (Arc::ptr_eq(&rendered.from, source) && same_outlet).then_some(&*rendered.json)
+    }
+}
+
+fn raw_json(record: &impl Serialize) -> Box<RawValue> {
+    serde_json::value::to_raw_value(record).expect("a record serializes")
+}
+
+struct Participants<'a> {
+    writing: Writing<'a>,
+    list: &'a [fact_participant::Model],
+}
+
+impl Serialize for Participants<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.list.iter().map(|p| ParticipantRecord {
+            node_type: self.writing.linked.then_some("Participation"),
+            actor: self.writing.actor(Some(p.actor_id)),
+            role: p.role.as_str(),
+            title: p.title.as_deref(),
+        }))
+    }
+}
+
+#[derive(Serialize)]
+struct ParticipantRecord<'a> {
+    #[serde(rename = "@type", skip_serializing_if = "Option::is_none")]
+    node_type: Option<&'static str>,
+    actor: Option<Fragment<'a, ActorRecord<'a>>>,
+    role: &'static str,
+    title: Option<&'a str>,
+}
+
+struct Qualifiers<'a>(&'a [fact_qualifier::Model]);
+
+impl Serialize for Qualifiers<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|q| QualifierRecord { key: &q.key, value: &q.value }))
+    }
+}
+
+#[derive(Serialize)]
+struct QualifierRecord<'a> {
+    key: &'a str,
+    value: &'a str,
+}
+
+struct Citations<'a> {
+    writing: Writing<'a>,
+    list: &'a [citation::Model],
+}
+
+impl Serialize for Citations<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let (writing, linked) = (self.writing, self.writing.linked);
+        serializer.collect_seq(self.list.iter().map(|c| {
+            let (node_id, node_type) = node(c.id, linked, &["Citation", "prov:Derivation"]);
+            CitationRecord {
+                node_id,
+                node_type,
+                id: GlobalId(ids::CITATION, c.id),
+                status: c.status.as_str(),
+                status_reason: c.status_reason.as_deref(),
+                proposed_at: c.proposed_at.map(Timestamp),
+                quote: &c.quote,
+                attribution: c.attribution.as_str(),
+                attributed_to: writing.actor(c.attributed_to_id),
+                relayed_from: writing.actor(c.relayed_from_id),
+                verified: c.verified,
+                snapshot_start: c.quote_start,
+                snapshot_end: c.quote_end,
+                source: writing.source(c.source_id),
+            }
+        }))
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CitationRecord<'a> {
+    #[serde(rename = "@id", skip_serializing_if = "Option::is_none")]
+    node_id: Option<Urn>,
+    #[serde(rename = "@type", skip_serializing_if = "Option::is_none")]
+    node_type: Option<&'static [&'static str]>,
+    id: GlobalId,
+    status: &'static str,
+    status_reason: Option<&'a str>,
+    proposed_at: Option<Timestamp>,
+    quote: &'a str,
+    attribution: &'static str,
+    attributed_to: Option<Fragment<'a, ActorRecord<'a>>>,
+    relayed_from: Option<Fragment<'a, ActorRecord<'a>>>,
+    verified: bool,
+    snapshot_start: Option<i32>,
+    snapshot_end: Option<i32>,
+    source: Option<Fragment<'a, SourceRecord<'a>>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ActorRecord<'a> {
+    #[serde(rename = "@id", skip_serializing_if = "Option::is_none")]
+    node_id: Option<Urn>,
+    #[serde(rename = "@type", skip_serializing_if = "Option::is_none")]
+    node_type: Option<&'static [&'static str]>,
+    id: GlobalId,
+    name: &'a str,
+    kind: &'static str,
+    country: Option<&'a str>,
+    wikidata_qid: Option<&'a str>,
+    /// JSON-LD only: the Wikidata entity, when the actor has one.
+    #[serde(rename = "sameAs", skip_serializing_if = "Option::is_none")]
+    same_as: Option<WikidataEntity<'a>>,
+}
+
+impl<'a> ActorRecord<'a> {
+    fn of(actor: &'a actor::Model, linked: bool) -> Self {
+        let types: &'static [&'static str] = match actor.kind {
+            ActorKind::State => &["prov:Agent", "schema:Country"],
+            ActorKind::Person => &["prov:Agent", "schema:Person"],
+            _ => &["prov:Agent", "schema:Organization"],
+        };
+        let (node_id, node_type) = node(actor.id, linked, types);
+        Self {
+            node_id,
+            node_type,
+            id: GlobalId(ids::ACTOR, actor.id),
+            name: &actor.name,
+            kind: actor.kind.as_str(),
+            country: actor.country.as_deref(),
+            wikidata_qid: actor.wikidata_qid.as_deref(),
+            same_as: actor.wikidata_qid.as_deref().filter(|_| linked).map(WikidataEntity),
+        }
+    }
+}
+
+/// A Wikidata entity's IRI from its QID.
+struct WikidataEntity<'a>(&'a str);
+
+impl Serialize for WikidataEntity<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&format_args!("http://www.wikidata.org/entity/{}", self.0))
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SourceRecord<'a> {
+    #[serde(rename = "@id", skip_serializing_if = "Option::is_none")]
+    node_id: Option<Urn>,
+    #[serde(rename = "@type", skip_serializing_if = "Option::is_none")]
+    node_type: Option<&'static [&'static str]>,
+    id: GlobalId,
+    url: &'a str,
+    title: &'a str,
+    kind: &'static str,
+    outlet: Option<ActorRecord<'a>>,
+    published: Option<FuzzyDate>,
+    retrieved_at: Timestamp,
+    language: Option<&'a str>,
+    archive_url: Option<&'a str>,
+    snapshot_sha256: Option<&'a str>,
+    version: i32,
+}
+
+impl<'a> SourceRecord<'a> {
+    fn of(source: &'a source::Model, outlet: Option<ActorRecord<'a>>, linked: bool) -> Self {
+        let (node_id, node_type) = node(source.id, linked, &["prov:Entity", "schema:CreativeWork"]);
+        Self {
+            node_id,
+            node_type,
+            id: GlobalId(ids::SOURCE, source.id),
+            url: &source.url,
+            title: &source.title,
+            kind: source.kind.as_str(),
+            outlet,
+            published: source
+                .published_on
+                .zip(source.published_precision)
+                .map(|(date, precision)| FuzzyDate { date: Day(date), precision: precision.as_str() }),
+            retrieved_at: Timestamp(source.retrieved_at),
+            language: source.language.as_deref(),
+            archive_url: source.archive_url.as_deref(),
+            snapshot_sha256: source.snapshot_sha256.as_deref(),
+            version: source.version,
+        }
+    }
 }
 
 /// Characters that make a spreadsheet read a cell as a formula (or, for tab and carriage
@@ -544,18 +968,30 @@ fn source_record(source: &source::Model, batch: &ExportBatch, linked: bool) -> V
 /// which spreadsheets show as text (OWASP's advice on CSV injection).
 const FORMULA_STARTS: &[char] = &['=', '+', '-', '@', '\t', '\r', '|', '％', '＝', '＋', '－', '＠'];
 
-/// One RFC 4180 record: fields quoted when they hold a comma, a quote or a line break (quotes
-/// doubled), CRLF at the end.
-fn csv_row<'a>(out: &mut Vec<u8>, cells: impl Iterator<Item = std::borrow::Cow<'a, str>>) {
-    for (index, cell) in cells.enumerate() {
-        if index > 0 {
+/// One RFC 4180 record being written: fields quoted when they hold a comma, a quote or a line
+/// break (quotes doubled), CRLF at the end.
+struct CsvRow<'o> {
+    out: &'o mut Vec<u8>,
+    first: bool,
+}
+
+impl<'o> CsvRow<'o> {
+    fn new(out: &'o mut Vec<u8>) -> Self {
+        Self { out, first: true }
+    }
+
+    fn cell(&mut self, cell: &str) {
+        let out = &mut *self.out;
+        if !std::mem::take(&mut self.first) {
             out.push(b',');
         }
         let guarded = cell.starts_with(FORMULA_STARTS);
         let quoted = guarded || cell.contains([',', '"', '\n', '\r']) || cell.starts_with(' ') || cell.ends_with(' ');
-        if quoted {
-            out.push(b'"');
+        if !quoted {
+            out.extend_from_slice(cell.as_bytes());
+            return;
         }
+        out.push(b'"');
         if guarded {
             out.push(b'\'');
         }
@@ -565,11 +1001,12 @@ fn csv_row<'a>(out: &mut Vec<u8>, cells: impl Iterator<Item = std::borrow::Cow<'
                 out.push(b'"');
             }
         }
-        if quoted {
-            out.push(b'"');
-        }
+        out.push(b'"');
     }
-    out.extend_from_slice(b"\r\n");
+
+    fn end(self) {
+        self.out.extend_from_slice(b"\r\n");
+    }
 }
 
 #[cfg(test)]
@@ -578,8 +1015,90 @@ mod tests {
 
     fn row(cells: &[&str]) -> String {
         let mut out = Vec::new();
-        csv_row(&mut out, cells.iter().map(|c| std::borrow::Cow::Borrowed(*c)));
+        let mut row = CsvRow::new(&mut out);
+        for cell in cells {
+            row.cell(cell);
+        }
+        row.end();
         String::from_utf8(out).unwrap()
+    }
+
+    fn actor_named(id: uuid::Uuid, name: &str) -> Arc<actor::Model> {
+        Arc::new(actor::Model {
+            id,
+            name: name.into(),
+            name_folded: name.to_lowercase(),
+            description: String::new(),
+            kind: ActorKind::State,
+            country: None,
+            wikidata_qid: Some("Q159".into()),
+            version: 1,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        })
+    }
+
+    fn written_actor(batch: &ExportBatch, rendered: &Rendered, id: uuid::Uuid, linked: bool) -> serde_json::Value {
+        let writing = Writing { batch, rendered, linked };
+        serde_json::to_value(writing.actor(Some(id)).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_rendered_record_serves_only_the_record_it_was_rendered_from() {
+        let id = uuid::Uuid::now_v7();
+        let first = ExportBatch { actors: [(id, actor_named(id, "Russia"))].into(), ..ExportBatch::default() };
+        let mut rendered = Rendered::default();
+        rendered.prepare(&first, false);
+        assert!(rendered.actor(&first.actors[&id]).is_some(), "rendered once");
+        assert_eq!(written_actor(&first, &rendered, id, false)["name"], "Russia");
+
+        let again =
+            ExportBatch { actors: [(id, actor_named(id, "Russian Federation"))].into(), ..ExportBatch::default() };
+        assert!(rendered.actor(&again.actors[&id]).is_none(), "a record read again is not the one rendered");
+        assert_eq!(written_actor(&again, &rendered, id, false)["name"], "Russian Federation");
+        rendered.prepare(&again, false);
+        assert_eq!(written_actor(&again, &rendered, id, false)["name"], "Russian Federation");
+        // A renderer writes one style; JSON-LD's has its own rendered records.
+        let linked = written_actor(&again, &Rendered::default(), id, true);
+        assert_eq!(linked["sameAs"], "http://www.wikidata.org/entity/Q159", "JSON-LD's own keys: {linked}");
+    }
+
+    #[test]
+    fn a_batch_naming_more_records_than_are_kept_is_written_whole() {
+        let actors: HashMap<_, _> = (0..RENDERED_PER_KIND + 10)
+            .map(|n| {
+                let id = uuid::Uuid::now_v7();
+                (id, actor_named(id, &format!("Actor {n}")))
+            })
+            .collect();
+        let batch = ExportBatch { actors, ..ExportBatch::default() };
+        let mut rendered = Rendered::default();
+        rendered.prepare(&batch, false);
+        assert!(rendered.actors.len() <= RENDERED_PER_KIND);
+        for (id, actor) in &batch.actors {
+            assert_eq!(written_actor(&batch, &rendered, *id, false)["name"], actor.name.as_str());
+        }
+    }
+
+    #[test]
+    fn days_and_moments_are_written_as_chrono_writes_them() {
+        use chrono::{NaiveDate, TimeZone};
+        for (y, m, d) in [(2024, 5, 1), (1, 1, 1), (999, 12, 31), (9999, 12, 31), (10000, 1, 1), (-44, 3, 15)] {
+            let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            assert_eq!(Day(date).text(&mut [0; 10]), date.to_string());
+        }
+        let moments = [
+            Utc.with_ymd_and_hms(2024, 5, 1, 12, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(1999, 12, 31, 23, 59, 59).unwrap() + chrono::Duration::nanoseconds(123_456_789),
+            Utc.with_ymd_and_hms(10000, 1, 1, 0, 0, 0).unwrap(),
+            NaiveDate::from_ymd_opt(2016, 12, 31).unwrap().and_hms_micro_opt(23, 59, 59, 1_500_000).unwrap().and_utc(),
+        ];
+        for at in moments {
+            assert_eq!(
+                Timestamp(at).text(&mut [0; Timestamp::LENGTH]),
+                at.to_rfc3339_opts(SecondsFormat::Micros, true)
+            );
+        }
     }
 
     #[test]

@@ -5,6 +5,8 @@ use std::collections::HashSet;
 use std::io::Read;
 
 use crate::support::{self, Backend, TestApp};
+use chancery::domain::export::{ExportReader, ExportScope};
+use chancery::graphql::ids;
 use serde_json::{json, Value};
 
 const CREATE_FACT: &str = "mutation($input: CreateFactInput!) { createFact(input: $input) { fact { id version } } }";
@@ -392,7 +394,53 @@ async fn exports_beyond_the_concurrent_limit_are_refused_with_retry_after(backen
     assert_eq!(get(&app, "/export/context.jsonld", &[]).await.status, 200);
 }
 
+/// The whole record is read by ranges of fact ids, each range's parts by index range, and the
+/// parts of the facts the public does not see dropped: read in ranges of one, two and three
+/// facts (so some ranges hold only drafts), the batches hold exactly the public facts, each
+/// once, in id order, never an empty batch, and no batch holds a part of a fact it leaves out.
+async fn the_whole_record_read_in_small_ranges_is_the_public_record(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    let editor = app.login("editor@demo.chancery", "demo-editor-password").await;
+    let (russia, syria, source) =
+        (app.actor_id("Russia").await, app.actor_id("Syria").await, app.demo_source_id().await);
+    for n in 0..4 {
+        let input = support::visit_input(&russia, &syria, &source, &format!("Draft visit number {n}."));
+        app.ok_as(&editor, CREATE_FACT, json!({ "input": input })).await;
+    }
+    support::submitted_fact(&app, &editor, "A visit waiting for its reviewer.").await;
+    published_fact(&app, "A visit published after the drafts.").await;
+    let public = app.query_ok("{ facts(first: 100) { nodes { id } } }", json!({})).await;
+    let mut expected: Vec<String> =
+        public["facts"]["nodes"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap().to_owned()).collect();
+    expected.sort_by_key(|id| ids::decode_uuid(id, ids::FACT, "id").unwrap());
+    assert_eq!(expected.len(), 11);
+
+    for batch_size in [1, 2, 3] {
+        let scope = ExportScope { after: None, head: i64::MAX };
+        let mut reader = ExportReader::new(scope, batch_size);
+        let mut read = Vec::new();
+        while let Some(batch) = reader.next_batch(&app.db).await.unwrap() {
+            assert!(!batch.facts.is_empty(), "no empty batch (batch size {batch_size})");
+            assert!(batch.facts.len() as u64 <= batch_size);
+            let held: HashSet<_> = batch.facts.iter().map(|fact| fact.id).collect();
+            let parts: [HashSet<_>; 3] = [
+                batch.participants.keys().copied().collect(),
+                batch.citations.keys().copied().collect(),
+                batch.qualifiers.keys().copied().collect(),
+            ];
+            assert!(parts.iter().all(|part| part.is_subset(&held)), "only the batch's facts' parts");
+            for fact in &batch.facts {
+                assert!(!batch.participants_of(fact.id).is_empty(), "{}: its participants", fact.summary);
+                assert!(!batch.citations_of(fact.id).is_empty(), "{}: its citations", fact.summary);
+                read.push(ids::encode_uuid(ids::FACT, fact.id).0);
+            }
+        }
+        assert_eq!(read, expected, "the public facts, each once, in id order (batch size {batch_size})");
+    }
+}
+
 backend_tests!(
+    the_whole_record_read_in_small_ranges_is_the_public_record,
     exports_beyond_the_concurrent_limit_are_refused_with_retry_after,
     the_ndjson_export_holds_the_public_record_with_its_parts_and_nobody_who_wrote_it,
     an_export_since_a_cursor_holds_only_the_facts_touched_after_it,
