@@ -5,8 +5,22 @@ use clap::Parser;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// `mi_option_purge_delay`'s place in mimalloc's `mi_option_e` (the same in its v2 and v3).
+const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
+
+unsafe extern "C" {
+    /// mimalloc's own setter of an option (linked with the allocator).
+    fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    // An export streams gigabytes through short-lived buffers. mimalloc gives freed memory back
+    // to the system 10 ms after the fact by default, which during an export of a million facts
+    // held 40 MB more than the server used (peak RSS 149 MB against 106 MB at 1 ms); at 1 ms
+    // the export ran as fast.
+    // SAFETY: sets an integer option; mimalloc reads its options at any time.
+    unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, 1) };
     let cli = chancery::config::Cli::parse();
     chancery::telemetry::init(&cli.log);
     match chancery::cli::run(cli).await {

@@ -5,8 +5,8 @@
 //! a page's CPU. A [`ModelAt`] model is read from consecutive positions instead, and
 //! [`select_model`] selects its columns in exactly that order, from the same list, so the two
 //! cannot disagree.
-use sea_orm::sea_query::{Alias, Expr, SelectStatement};
-use sea_orm::{DbErr, QueryResult};
+use sea_orm::sea_query::{Alias, Condition, Expr, Order, Query, SelectStatement};
+use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 
 /// A model read from `COLUMNS.len()` consecutive columns of a row.
 pub trait ModelAt: Sized {
@@ -17,14 +17,14 @@ pub trait ModelAt: Sized {
     fn model_at(row: &QueryResult, base: usize) -> Result<Self, DbErr>;
 }
 
-/// Implements [`ModelAt`] for `entity::$module::Model` from its field names, which are its column
-/// names; the struct literal fails to compile when the list misses a field.
-macro_rules! model_at {
-    ($($module:ident { $($field:ident),* $(,)? })*) => {$(
-        impl ModelAt for entity::$module::Model {
+/// Implements [`ModelAt`] for structs from their field names, which are their columns' names;
+/// the struct literal fails to compile when the list misses a field.
+macro_rules! row_at {
+    ($($model:ty { $($field:ident),* $(,)? })*) => {$(
+        impl $crate::db::rows::ModelAt for $model {
             const COLUMNS: &'static [&'static str] = &[$(stringify!($field)),*];
 
-            fn model_at(row: &QueryResult, base: usize) -> Result<Self, DbErr> {
+            fn model_at(row: &sea_orm::QueryResult, base: usize) -> Result<Self, sea_orm::DbErr> {
                 let mut index = base;
                 let mut next = || {
                     index += 1;
@@ -34,6 +34,14 @@ macro_rules! model_at {
             }
         }
     )*};
+}
+pub(crate) use row_at;
+
+/// [`row_at!`] for `entity::$module::Model`.
+macro_rules! model_at {
+    ($($module:ident { $($field:ident),* $(,)? })*) => {
+        row_at! { $(entity::$module::Model { $($field),* })* }
+    };
 }
 
 model_at! {
@@ -58,6 +66,28 @@ model_at! {
         retrieved_at, language, archive_url, snapshot, snapshot_sha256, created_by, version, created_at,
         updated_at,
     }
+}
+
+/// The `M`s of `table` that meet `condition`, ordered by `order`, read by position: for reading
+/// many rows of one table, where a model's columns found by name would cost more than the rows.
+pub async fn rows_where<M: ModelAt, C: ConnectionTrait>(
+    db: &C,
+    table: &str,
+    condition: Condition,
+    order: &[&str],
+    limit: Option<u64>,
+) -> Result<Vec<M>, DbErr> {
+    let mut query = Query::select();
+    select_model::<M>(&mut query, "r", ModelColumns::From { table, omitted: &[] });
+    query.from(Alias::new(table)).cond_where(condition);
+    for column in order {
+        query.order_by((Alias::new(table), Alias::new(*column)), Order::Asc);
+    }
+    if let Some(limit) = limit {
+        query.limit(limit);
+    }
+    let rows = db.query_all(&query).await?;
+    rows.iter().map(|row| M::model_at(row, 0)).collect()
 }
 
 /// How a statement selects a model's columns.

@@ -29,6 +29,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::enums::{
+    ActorKind, Attribution, CitationStatus, DatePrecision, FactStatus, Modality, ParticipantRole, SourceKind,
+};
 use entity::{actor, citation, fact, fact_participant, fact_qualifier, revision, source};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
@@ -39,21 +43,21 @@ use uuid::Uuid;
 use super::chain::Subject;
 use super::fact::query::{ValidFactFilter, Visibility, PUBLIC_CITATION_STATUSES};
 use super::feed::public_subjects_between;
-use super::source::query::without_snapshot;
 use super::DomainResult;
 use crate::db::among_ids;
+use crate::db::rows::{row_at, rows_where};
 
 /// Facts read per batch: large enough that the statements' round trips are a small part of the
 /// time (each batch is five to seven short statements), small enough that a batch's rows and its
 /// rendering stay well under a megabyte.
 pub const EXPORT_BATCH_SIZE: u64 = 500;
 
-/// How many actors and how many sources an export keeps between batches. Facts cite a few
-/// popular sources and name a few popular actors again and again, so most batches find most of
-/// what they name already read; the bound keeps an export of any size in constant memory (the
-/// seeded record of a million facts names 20,000 actors and 200,000 sources). When a batch
-/// would overflow it, the export forgets what it kept and starts again.
-const KEPT_PER_KIND: usize = 8_192;
+/// How many actors and how many sources an export keeps between batches, per generation of
+/// `RecentlyUsed` (so up to twice as many). Facts cite a few popular sources and name a few
+/// popular actors again and again, so most batches find most of what they name already read;
+/// the bound keeps an export of any size in constant memory (the seeded record of a million
+/// facts names 20,000 actors and 200,000 sources).
+pub const KEPT_PER_GENERATION: usize = 4_096;
 
 /// Which part of the record an export holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,7 +85,7 @@ enum Members<'a> {
 }
 
 impl Members<'_> {
-    fn condition(self, backend: DatabaseBackend, fact_id: impl ColumnTrait) -> Condition {
+    fn condition<C: ConnectionTrait>(self, db: &C, fact_id: impl ColumnTrait) -> Condition {
         match self {
             Members::Range { after, last } => {
                 let mut range = Condition::all().add(fact_id.lte(last));
@@ -90,65 +94,212 @@ impl Members<'_> {
                 }
                 range
             }
-            Members::Listed(ids) => Condition::all().add(among_ids(backend, Expr::col(fact_id), ids)),
+            Members::Listed(ids) => by_ids(db, fact_id, ids),
         }
     }
+}
+
+/// A fact as the exports show it. Each export record type holds exactly the columns the
+/// exports show, read by position (`db::rows`): nothing that names an editor or a reviewer is
+/// even read.
+#[derive(Debug, Clone)]
+pub struct ExportFact {
+    pub id: Uuid,
+    pub kind_key: String,
+    pub summary: String,
+    pub modality: Modality,
+    pub occurred_on: NaiveDate,
+    pub occurred_precision: DatePrecision,
+    pub occurred_until: Option<NaiveDate>,
+    pub country: Option<String>,
+    pub status: FactStatus,
+    pub version: i32,
+    pub updated_at: DateTime<Utc>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub retracted_at: Option<DateTime<Utc>>,
+    pub retraction_reason: Option<String>,
+    pub supersedes_id: Option<Uuid>,
+    pub superseded_by_id: Option<Uuid>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExportParticipant {
+    pub fact_id: Uuid,
+    pub actor_id: Uuid,
+    pub role: ParticipantRole,
+    pub title: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExportQualifier {
+    pub fact_id: Uuid,
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExportCitation {
+    pub id: Uuid,
+    pub fact_id: Uuid,
+    pub source_id: Uuid,
+    pub quote: String,
+    pub attribution: Attribution,
+    pub attributed_to_id: Option<Uuid>,
+    pub relayed_from_id: Option<Uuid>,
+    pub verified: bool,
+    pub quote_start: Option<i32>,
+    pub quote_end: Option<i32>,
+    pub status: CitationStatus,
+    pub status_reason: Option<String>,
+    pub proposed_at: Option<DateTime<Utc>>,
+}
+
+/// A source as the exports show it: without its snapshot text, with the text's digest.
+#[derive(Debug, Clone)]
+pub struct ExportSource {
+    pub id: Uuid,
+    pub url: String,
+    pub title: String,
+    pub kind: SourceKind,
+    pub outlet_id: Option<Uuid>,
+    pub published_on: Option<NaiveDate>,
+    pub published_precision: Option<DatePrecision>,
+    pub retrieved_at: DateTime<Utc>,
+    pub language: Option<String>,
+    pub archive_url: Option<String>,
+    pub snapshot_sha256: Option<String>,
+    pub version: i32,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExportActor {
+    pub id: Uuid,
+    pub name: String,
+    pub kind: ActorKind,
+    pub country: Option<String>,
+    pub wikidata_qid: Option<String>,
+}
+
+row_at! {
+    ExportFact {
+        id, kind_key, summary, modality, occurred_on, occurred_precision, occurred_until, country, status,
+        version, updated_at, published_at, retracted_at, retraction_reason, supersedes_id, superseded_by_id,
+    }
+    ExportParticipant { fact_id, actor_id, role, title }
+    ExportQualifier { fact_id, key, value }
+    ExportCitation {
+        id, fact_id, source_id, quote, attribution, attributed_to_id, relayed_from_id, verified, quote_start,
+        quote_end, status, status_reason, proposed_at,
+    }
+    ExportSource {
+        id, url, title, kind, outlet_id, published_on, published_precision, retrieved_at, language, archive_url,
+        snapshot_sha256, version,
+    }
+    ExportActor { id, name, kind, country, wikidata_qid }
 }
 
 /// One batch of facts with everything the exports show of them.
 #[derive(Debug, Default)]
 pub struct ExportBatch {
     /// The facts, in export order.
-    pub facts: Vec<fact::Model>,
-    pub participants: HashMap<Uuid, Vec<fact_participant::Model>>,
-    pub qualifiers: HashMap<Uuid, Vec<fact_qualifier::Model>>,
+    pub facts: Vec<ExportFact>,
+    pub participants: HashMap<Uuid, Vec<ExportParticipant>>,
+    pub qualifiers: HashMap<Uuid, Vec<ExportQualifier>>,
     /// The public citations of each fact (active and withdrawn), in their recorded order.
-    pub citations: HashMap<Uuid, Vec<citation::Model>>,
-    /// The sources the citations name (without their snapshot text).
-    pub sources: HashMap<Uuid, Arc<source::Model>>,
+    pub citations: HashMap<Uuid, Vec<ExportCitation>>,
+    /// The sources the citations name.
+    pub sources: HashMap<Uuid, Arc<ExportSource>>,
     /// Every actor the batch names: participants, outlets, those quoted and those relayed.
-    pub actors: HashMap<Uuid, Arc<actor::Model>>,
+    pub actors: HashMap<Uuid, Arc<ExportActor>>,
 }
 
 impl ExportBatch {
     /// A fact's participants, in their recorded order.
-    pub fn participants_of(&self, fact: Uuid) -> &[fact_participant::Model] {
+    pub fn participants_of(&self, fact: Uuid) -> &[ExportParticipant] {
         self.participants.get(&fact).map(Vec::as_slice).unwrap_or_default()
     }
 
-    pub fn qualifiers_of(&self, fact: Uuid) -> &[fact_qualifier::Model] {
+    pub fn qualifiers_of(&self, fact: Uuid) -> &[ExportQualifier] {
         self.qualifiers.get(&fact).map(Vec::as_slice).unwrap_or_default()
     }
 
     /// A fact's public citations, in their recorded order.
-    pub fn citations_of(&self, fact: Uuid) -> &[citation::Model] {
+    pub fn citations_of(&self, fact: Uuid) -> &[ExportCitation] {
         self.citations.get(&fact).map(Vec::as_slice).unwrap_or_default()
     }
 }
 
-/// Records an export has read and may show again without reading them again, up to
-/// `KEPT_PER_KIND`. They were read after the export's head was taken, so what they show is the
-/// record at the head or later, as for the facts themselves (see the module's comment).
+/// Values by id, the recently used ones kept and the rest forgotten, in bounded memory: two
+/// generations of up to `per_generation` each. A value is put in the current generation, and
+/// one found in the previous is moved to the current; when the current is full, it becomes the
+/// previous and the one before is forgotten. So a value used again and again stays, however
+/// many others pass by once, at the cost of a lookup in two maps.
+#[derive(Debug)]
+pub struct RecentlyUsed<V> {
+    current: HashMap<Uuid, V>,
+    previous: HashMap<Uuid, V>,
+    per_generation: usize,
+}
+
+impl<V> RecentlyUsed<V> {
+    pub fn new(per_generation: usize) -> Self {
+        Self { current: HashMap::new(), previous: HashMap::new(), per_generation: per_generation.max(1) }
+    }
+
+    /// The value of `id`, which counts as a use.
+    pub fn get(&mut self, id: Uuid) -> Option<&V> {
+        if !self.current.contains_key(&id) {
+            let value = self.previous.remove(&id)?;
+            self.insert(id, value);
+        }
+        self.current.get(&id)
+    }
+
+    /// The value of `id`, without counting a use.
+    pub fn peek(&self, id: Uuid) -> Option<&V> {
+        self.current.get(&id).or_else(|| self.previous.get(&id))
+    }
+
+    pub fn insert(&mut self, id: Uuid, value: V) {
+        if self.current.len() >= self.per_generation && !self.current.contains_key(&id) {
+            self.previous = std::mem::take(&mut self.current);
+        }
+        self.current.insert(id, value);
+    }
+
+    /// How many values are held.
+    pub fn len(&self) -> usize {
+        self.current.len() + self.previous.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Records an export has read and may show again without reading them again. They were read
+/// after the export's head was taken, so what they show is the record at the head or later, as
+/// for the facts themselves (see the module's comment).
 #[derive(Debug)]
 struct Kept<T> {
-    records: HashMap<Uuid, Arc<T>>,
+    records: RecentlyUsed<Arc<T>>,
 }
 
 impl<T> Default for Kept<T> {
     fn default() -> Self {
-        Self { records: HashMap::new() }
+        Self { records: RecentlyUsed::new(KEPT_PER_GENERATION) }
     }
 }
 
 impl<T> Kept<T> {
     /// Puts the kept records among `ids` into `batch` and returns the others, each once.
-    fn take_known(&self, ids: impl IntoIterator<Item = Uuid>, batch: &mut HashMap<Uuid, Arc<T>>) -> Vec<Uuid> {
+    fn take_known(&mut self, ids: impl IntoIterator<Item = Uuid>, batch: &mut HashMap<Uuid, Arc<T>>) -> Vec<Uuid> {
         let mut missing = Vec::new();
         for id in ids {
             if batch.contains_key(&id) {
                 continue;
             }
-            match self.records.get(&id) {
+            match self.records.get(id) {
                 Some(record) => {
                     batch.insert(id, Arc::clone(record));
                 }
@@ -160,17 +311,11 @@ impl<T> Kept<T> {
         missing
     }
 
-    /// Keeps the records just read (forgetting the older ones if they would not fit) and puts
-    /// them into `batch`.
-    fn keep(&mut self, read: impl ExactSizeIterator<Item = (Uuid, T)>, batch: &mut HashMap<Uuid, Arc<T>>) {
-        if self.records.len() + read.len() > KEPT_PER_KIND {
-            self.records.clear();
-        }
+    /// Keeps the records just read and puts them into `batch`.
+    fn keep(&mut self, read: impl IntoIterator<Item = (Uuid, T)>, batch: &mut HashMap<Uuid, Arc<T>>) {
         for (id, record) in read {
             let record = Arc::new(record);
-            if self.records.len() < KEPT_PER_KIND {
-                self.records.insert(id, Arc::clone(&record));
-            }
+            self.records.insert(id, Arc::clone(&record));
             batch.insert(id, record);
         }
     }
@@ -182,8 +327,8 @@ pub struct ExportReader {
     scope: ExportScope,
     position: Position,
     batch_size: u64,
-    actors: Kept<actor::Model>,
-    sources: Kept<source::Model>,
+    actors: Kept<ExportActor>,
+    sources: Kept<ExportSource>,
 }
 
 impl ExportReader {
@@ -229,11 +374,14 @@ impl ExportReader {
         };
         self.position =
             if range.len() as u64 == self.batch_size { Position::After(Some(last)) } else { Position::Done };
-        let mut facts = public_facts().filter(fact::Column::Id.lte(last));
-        if let Some(after) = after {
-            facts = facts.filter(fact::Column::Id.gt(after));
-        }
-        let facts = facts.order_by_asc(fact::Column::Id).all(db).await?;
+        let facts: Vec<ExportFact> = rows_where(
+            db,
+            "facts",
+            public_facts().add(Members::Range { after, last }.condition(db, fact::Column::Id)),
+            &["id"],
+            None,
+        )
+        .await?;
         if facts.is_empty() {
             return Ok(None);
         }
@@ -246,11 +394,11 @@ impl ExportReader {
         db: &C,
         after: Option<Uuid>,
     ) -> DomainResult<Option<ExportBatch>> {
-        let mut select = public_facts().filter(touched_by_events(self.scope));
+        let mut condition = public_facts().add(touched_by_events(self.scope));
         if let Some(after) = after {
-            select = select.filter(fact::Column::Id.gt(after));
+            condition = condition.add(fact::Column::Id.gt(after));
         }
-        let facts = select.order_by_asc(fact::Column::Id).limit(self.batch_size).all(db).await?;
+        let facts: Vec<ExportFact> = rows_where(db, "facts", condition, &["id"], Some(self.batch_size)).await?;
         self.position = match facts.last() {
             Some(last) if facts.len() as u64 == self.batch_size => Position::After(Some(last.id)),
             _ => Position::Done,
@@ -268,30 +416,26 @@ impl ExportReader {
     async fn load_parts<C: ConnectionTrait>(
         &mut self,
         db: &C,
-        facts: Vec<fact::Model>,
+        facts: Vec<ExportFact>,
         members: Members<'_>,
     ) -> DomainResult<ExportBatch> {
-        let backend = db.get_database_backend();
         let ids: Vec<Uuid> = facts.iter().map(|fact| fact.id).collect();
-        let participants = fact_participant::Entity::find()
-            .filter(members.condition(backend, fact_participant::Column::FactId))
-            .order_by_asc(fact_participant::Column::FactId)
-            .order_by_asc(fact_participant::Column::Position)
-            .all(db)
-            .await?;
-        let qualifiers = fact_qualifier::Entity::find()
-            .filter(members.condition(backend, fact_qualifier::Column::FactId))
-            .order_by_asc(fact_qualifier::Column::FactId)
-            .order_by_asc(fact_qualifier::Column::Position)
-            .all(db)
-            .await?;
-        let citations = citation::Entity::find()
-            .filter(members.condition(backend, citation::Column::FactId))
-            .filter(citation::Column::Status.is_in(PUBLIC_CITATION_STATUSES.iter().copied()))
-            .order_by_asc(citation::Column::FactId)
-            .order_by_asc(citation::Column::Position)
-            .all(db)
-            .await?;
+        let by_position = &["fact_id", "position"];
+        let participants: Vec<ExportParticipant> = rows_where(
+            db,
+            "fact_participants",
+            members.condition(db, fact_participant::Column::FactId),
+            by_position,
+            None,
+        )
+        .await?;
+        let qualifiers: Vec<ExportQualifier> =
+            rows_where(db, "fact_qualifiers", members.condition(db, fact_qualifier::Column::FactId), by_position, None)
+                .await?;
+        let public_citations = members
+            .condition(db, citation::Column::FactId)
+            .add(citation::Column::Status.is_in(PUBLIC_CITATION_STATUSES.iter().copied()));
+        let citations: Vec<ExportCitation> = rows_where(db, "citations", public_citations, by_position, None).await?;
         let mut batch = ExportBatch {
             participants: of_facts(&ids, participants, |p| p.fact_id),
             qualifiers: of_facts(&ids, qualifiers, |q| q.fact_id),
@@ -303,10 +447,8 @@ impl ExportReader {
         let cited = batch.citations.values().flatten().map(|c| c.source_id);
         let missing = self.sources.take_known(cited, &mut batch.sources);
         if !missing.is_empty() {
-            let read = without_snapshot(source::Entity::find())
-                .filter(among_ids(backend, Expr::col(source::Column::Id), &missing))
-                .all(db)
-                .await?;
+            let read: Vec<ExportSource> =
+                rows_where(db, "sources", by_ids(db, source::Column::Id, &missing), &[], None).await?;
             self.sources.keep(read.into_iter().map(|s| (s.id, s)), &mut batch.sources);
         }
 
@@ -316,14 +458,17 @@ impl ExportReader {
         let actors: Vec<Uuid> = participants.chain(outlets).chain(named).flatten().collect();
         let missing = self.actors.take_known(actors, &mut batch.actors);
         if !missing.is_empty() {
-            let read = actor::Entity::find()
-                .filter(among_ids(backend, Expr::col(actor::Column::Id), &missing))
-                .all(db)
-                .await?;
+            let read: Vec<ExportActor> =
+                rows_where(db, "actors", by_ids(db, actor::Column::Id, &missing), &[], None).await?;
             self.actors.keep(read.into_iter().map(|a| (a.id, a)), &mut batch.actors);
         }
         Ok(batch)
     }
+}
+
+/// The rows whose `column` is one of `ids`.
+fn by_ids<C: ConnectionTrait>(db: &C, column: impl ColumnTrait, ids: &[Uuid]) -> Condition {
+    Condition::all().add(among_ids(db.get_database_backend(), Expr::col(column), ids))
 }
 
 /// The rows of the facts `ids`, by fact; rows of other facts (read by a range) are dropped.
@@ -338,10 +483,9 @@ fn of_facts<T>(ids: &[Uuid], rows: Vec<T>, fact_of: impl Fn(&T) -> Uuid) -> Hash
 }
 
 /// The facts the public sees, by the same rule as the `facts` query.
-fn public_facts() -> sea_orm::Select<fact::Entity> {
+fn public_facts() -> Condition {
     // The backend only matters to filters over actor or source ids, which an empty filter has.
-    let condition = ValidFactFilter::default().condition(sea_orm::DatabaseBackend::Postgres, Visibility::Public);
-    fact::Entity::find().filter(condition)
+    Condition::all().add(ValidFactFilter::default().condition(DatabaseBackend::Postgres, Visibility::Public))
 }
 
 /// The ids of what the public events in the scope concern, for one kind of subject.
@@ -393,9 +537,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_value_used_again_and_again_stays_while_others_pass_by_once() {
+        let mut recent = RecentlyUsed::new(4);
+        let popular = Uuid::now_v7();
+        recent.insert(popular, 0);
+        for n in 1..100 {
+            recent.insert(Uuid::now_v7(), n);
+            if n % 3 == 0 {
+                assert_eq!(recent.get(popular), Some(&0), "still there after {n} others");
+            }
+            assert!(recent.len() <= 8, "two generations of four at most");
+        }
+        let once = Uuid::now_v7();
+        recent.insert(once, 100);
+        for n in 0..8 {
+            recent.insert(Uuid::now_v7(), n);
+        }
+        assert_eq!(recent.peek(once), None, "forgotten after two generations without a use");
+    }
+
+    #[test]
     fn kept_records_are_given_to_later_batches_and_bounded() {
         let mut kept: Kept<u32> = Kept::default();
-        let ids: Vec<Uuid> = (0..KEPT_PER_KIND + 5).map(|_| Uuid::now_v7()).collect();
+        let ids: Vec<Uuid> = (0..2 * KEPT_PER_GENERATION + 5).map(|_| Uuid::now_v7()).collect();
         let mut batch = HashMap::new();
         let missing = kept.take_known(ids[..3].iter().chain(&ids[..3]).copied(), &mut batch);
         assert_eq!(missing.len(), 3, "each missing id once");
@@ -408,9 +572,9 @@ mod tests {
 
         let mut large = HashMap::new();
         let missing = kept.take_known(ids.iter().copied(), &mut large);
-        assert_eq!(missing.len(), KEPT_PER_KIND + 2);
+        assert_eq!(missing.len(), 2 * KEPT_PER_GENERATION + 2);
         kept.keep(missing.iter().map(|&id| (id, 8)), &mut large);
         assert_eq!(large.len(), ids.len(), "the batch gets every record it names");
-        assert!(kept.records.len() <= KEPT_PER_KIND, "but no more are kept than the bound");
+        assert!(kept.records.len() <= 2 * KEPT_PER_GENERATION, "but no more are kept than the bound");
     }
 }

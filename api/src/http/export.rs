@@ -27,14 +27,17 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
 use entity::enums::{ActorKind, CitationStatus, FactStatus, ParticipantRole};
-use entity::{actor, citation, fact, fact_kind, fact_participant, fact_qualifier, source};
+use entity::fact_kind;
 use serde::{Serialize, Serializer};
 use serde_json::json;
 use serde_json::value::RawValue;
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::{http_error, json_error, retry_after, AppState};
-use crate::domain::export::{ExportBatch, ExportReader, ExportScope, EXPORT_BATCH_SIZE};
+use crate::domain::export::{
+    ExportActor, ExportBatch, ExportCitation, ExportFact, ExportParticipant, ExportQualifier, ExportReader,
+    ExportScope, ExportSource, RecentlyUsed, EXPORT_BATCH_SIZE, KEPT_PER_GENERATION,
+};
 use crate::domain::feed::{last_public_change, sequence_of_cursor};
 use crate::domain::kind::list_kinds;
 use crate::domain::DomainError;
@@ -408,7 +411,7 @@ impl Renderer {
 
     /// One fact as NDJSON's object, or (`linked`) as a JSON-LD node: the same keys, which the
     /// context maps, plus `@id` and `@type` on the fact and what it names.
-    fn record<'a>(&'a self, writing: Writing<'a>, fact: &'a fact::Model) -> FactRecord<'a> {
+    fn record<'a>(&'a self, writing: Writing<'a>, fact: &'a ExportFact) -> FactRecord<'a> {
         let (batch, linked) = (writing.batch, writing.linked);
         let kind = self.kinds.get(&fact.kind_key);
         let fact_ref = |id| FactRef { id, linked };
@@ -440,7 +443,7 @@ impl Renderer {
         }
     }
 
-    fn csv(&mut self, batch: &ExportBatch, fact: &fact::Model) {
+    fn csv(&mut self, batch: &ExportBatch, fact: &ExportFact) {
         let kind = self.kinds.get(&fact.kind_key);
         let participants = batch.participants_of(fact.id);
         let citations = batch.citations_of(fact.id);
@@ -516,7 +519,7 @@ fn joined<'a>(cell: &mut String, separator: &str, values: impl Iterator<Item = &
 }
 
 /// The correction that replaced a fact, once the fact is superseded.
-fn superseded_by(fact: &fact::Model) -> Option<uuid::Uuid> {
+fn superseded_by(fact: &ExportFact) -> Option<uuid::Uuid> {
     fact.superseded_by_id.filter(|_| fact.status == FactStatus::Superseded)
 }
 
@@ -722,39 +725,54 @@ impl<R: Serialize> Serialize for Fragment<'_, R> {
 /// Actors and sources as an export writes them, rendered once and then copied: popular ones
 /// are named by thousands of facts. An entry holds the very records it was rendered from and
 /// serves only a batch that holds them (`Arc::ptr_eq`): a record the reader read again, perhaps
-/// changed, is rendered again. At most `RENDERED_PER_KIND` of each are kept.
-#[derive(Default)]
+/// changed, is rendered again. As many are kept as the reader keeps records.
 struct Rendered {
-    actors: HashMap<uuid::Uuid, (Arc<actor::Model>, Box<RawValue>)>,
-    sources: HashMap<uuid::Uuid, RenderedSource>,
+    actors: RecentlyUsed<RenderedActor>,
+    sources: RecentlyUsed<RenderedSource>,
+}
+
+impl Default for Rendered {
+    fn default() -> Self {
+        Self { actors: RecentlyUsed::new(KEPT_PER_GENERATION), sources: RecentlyUsed::new(KEPT_PER_GENERATION) }
+    }
+}
+
+struct RenderedActor {
+    from: Arc<ExportActor>,
+    json: Box<RawValue>,
 }
 
 /// A source's JSON, which holds its outlet's.
 struct RenderedSource {
-    from: Arc<source::Model>,
-    outlet: Option<Arc<actor::Model>>,
+    from: Arc<ExportSource>,
+    outlet: Option<Arc<ExportActor>>,
     json: Box<RawValue>,
 }
 
-const RENDERED_PER_KIND: usize = 8_192;
+impl RenderedSource {
+    fn renders(&self, source: &Arc<ExportSource>, outlet: Option<&Arc<ExportActor>>) -> bool {
+        let same_outlet = match (&self.outlet, outlet) {
+            (Some(from), Some(outlet)) => Arc::ptr_eq(from, outlet),
+            (None, None) => true,
+            _ => false,
+        };
+        Arc::ptr_eq(&self.from, source) && same_outlet
+    }
+}
 
 impl Rendered {
-    /// Renders the batch's actors and sources that are not rendered yet.
+    /// Renders the batch's actors and sources that are not rendered yet (and counts a use of
+    /// those that are).
     fn prepare(&mut self, batch: &ExportBatch, linked: bool) {
-        if self.actors.len() + batch.actors.len() > RENDERED_PER_KIND {
-            self.actors.clear();
-        }
         for actor in batch.actors.values() {
-            if self.actor(actor).is_none() && self.actors.len() < RENDERED_PER_KIND {
-                self.actors.insert(actor.id, (Arc::clone(actor), raw_json(&ActorRecord::of(actor, linked))));
+            if !self.actors.get(actor.id).is_some_and(|rendered| Arc::ptr_eq(&rendered.from, actor)) {
+                let json = raw_json(&ActorRecord::of(actor, linked));
+                self.actors.insert(actor.id, RenderedActor { from: Arc::clone(actor), json });
             }
-        }
-        if self.sources.len() + batch.sources.len() > RENDERED_PER_KIND {
-            self.sources.clear();
         }
         for source in batch.sources.values() {
             let outlet = source.outlet_id.and_then(|id| batch.actors.get(&id));
-            if self.source(source, outlet).is_none() && self.sources.len() < RENDERED_PER_KIND {
+            if !self.sources.get(source.id).is_some_and(|rendered| rendered.renders(source, outlet)) {
                 let json = raw_json(&SourceRecord::of(source, outlet.map(|o| ActorRecord::of(o, linked)), linked));
                 let from = Arc::clone(source);
                 self.sources.insert(source.id, RenderedSource { from, outlet: outlet.cloned(), json });
@@ -762,19 +780,14 @@ impl Rendered {
         }
     }
 
-    fn actor(&self, actor: &Arc<actor::Model>) -> Option<&RawValue> {
-        let (from, json) = self.actors.get(&actor.id)?;
-        Arc::ptr_eq(from, actor).then_some(&**json)
+    fn actor(&self, actor: &Arc<ExportActor>) -> Option<&RawValue> {
+        let rendered = self.actors.peek(actor.id)?;
+        Arc::ptr_eq(&rendered.from, actor).then_some(&*rendered.json)
     }
 
-    fn source(&self, source: &Arc<source::Model>, outlet: Option<&Arc<actor::Model>>) -> Option<&RawValue> {
-        let rendered = self.sources.get(&source.id)?;
-        let same_outlet = match (&rendered.outlet, outlet) {
-            (Some(from), Some(outlet)) => Arc::ptr_eq(from, outlet),
-            (None, None) => true,
-            _ => false,
-        };
-        (Arc::ptr_eq(&rendered.from, source) && same_outlet).then_some(&*rendered.json)
+    fn source(&self, source: &Arc<ExportSource>, outlet: Option<&Arc<ExportActor>>) -> Option<&RawValue> {
+        let rendered = self.sources.peek(source.id)?;
+        rendered.renders(source, outlet).then_some(&*rendered.json)
     }
 }
 
@@ -784,7 +797,7 @@ fn raw_json(record: &impl Serialize) -> Box<RawValue> {
 
 struct Participants<'a> {
     writing: Writing<'a>,
-    list: &'a [fact_participant::Model],
+    list: &'a [ExportParticipant],
 }
 
 impl Serialize for Participants<'_> {
@@ -807,7 +820,7 @@ struct ParticipantRecord<'a> {
     title: Option<&'a str>,
 }
 
-struct Qualifiers<'a>(&'a [fact_qualifier::Model]);
+struct Qualifiers<'a>(&'a [ExportQualifier]);
 
 impl Serialize for Qualifiers<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -823,7 +836,7 @@ struct QualifierRecord<'a> {
 
 struct Citations<'a> {
     writing: Writing<'a>,
-    list: &'a [citation::Model],
+    list: &'a [ExportCitation],
 }
 
 impl Serialize for Citations<'_> {
@@ -890,7 +903,7 @@ struct ActorRecord<'a> {
 }
 
 impl<'a> ActorRecord<'a> {
-    fn of(actor: &'a actor::Model, linked: bool) -> Self {
+    fn of(actor: &'a ExportActor, linked: bool) -> Self {
         let types: &'static [&'static str] = match actor.kind {
             ActorKind::State => &["prov:Agent", "schema:Country"],
             ActorKind::Person => &["prov:Agent", "schema:Person"],
@@ -940,7 +953,7 @@ struct SourceRecord<'a> {
 }
 
 impl<'a> SourceRecord<'a> {
-    fn of(source: &'a source::Model, outlet: Option<ActorRecord<'a>>, linked: bool) -> Self {
+    fn of(source: &'a ExportSource, outlet: Option<ActorRecord<'a>>, linked: bool) -> Self {
         let (node_id, node_type) = node(source.id, linked, &["prov:Entity", "schema:CreativeWork"]);
         Self {
             node_id,
@@ -1023,18 +1036,13 @@ mod tests {
         String::from_utf8(out).unwrap()
     }
 
-    fn actor_named(id: uuid::Uuid, name: &str) -> Arc<actor::Model> {
-        Arc::new(actor::Model {
+    fn actor_named(id: uuid::Uuid, name: &str) -> Arc<ExportActor> {
+        Arc::new(ExportActor {
             id,
             name: name.into(),
-            name_folded: name.to_lowercase(),
-            description: String::new(),
             kind: ActorKind::State,
             country: None,
             wikidata_qid: Some("Q159".into()),
-            version: 1,
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
         })
     }
 
@@ -1065,7 +1073,7 @@ mod tests {
 
     #[test]
     fn a_batch_naming_more_records_than_are_kept_is_written_whole() {
-        let actors: HashMap<_, _> = (0..RENDERED_PER_KIND + 10)
+        let actors: HashMap<_, _> = (0..2 * KEPT_PER_GENERATION + 10)
             .map(|n| {
                 let id = uuid::Uuid::now_v7();
                 (id, actor_named(id, &format!("Actor {n}")))
@@ -1074,7 +1082,7 @@ mod tests {
         let batch = ExportBatch { actors, ..ExportBatch::default() };
         let mut rendered = Rendered::default();
         rendered.prepare(&batch, false);
-        assert!(rendered.actors.len() <= RENDERED_PER_KIND);
+        assert!(rendered.actors.len() <= 2 * KEPT_PER_GENERATION);
         for (id, actor) in &batch.actors {
             assert_eq!(written_actor(&batch, &rendered, *id, false)["name"], actor.name.as_str());
         }
