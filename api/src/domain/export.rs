@@ -27,7 +27,7 @@
 //! `facts` query), the citations in `PUBLIC_CITATION_STATUSES`, and nothing that names an editor
 //! or a reviewer (the rendering leaves out `created_by`, `reviewed_by`, `proposed_by`, …).
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::{
@@ -58,6 +58,30 @@ pub const EXPORT_BATCH_SIZE: u64 = 500;
 /// the bound keeps an export of any size in constant memory (the seeded record of a million
 /// facts names 20,000 actors and 200,000 sources).
 pub const KEPT_PER_GENERATION: usize = 4_096;
+
+/// Hashes a uuid by its bytes folded into a word, without SipHash's mixing (a twentieth of an
+/// export's CPU went to hashing ids): the ids are the server's own UUIDv7s (v4 for some
+/// imported), whose low 62 bits are random, so they spread well as they are, and no client
+/// chooses them.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct UuidHasher(u64);
+
+impl std::hash::Hasher for UuidHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = self.0.rotate_left(29) ^ u64::from_le_bytes(word);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A map keyed by uuid, hashed with [`UuidHasher`].
+pub type ByUuid<V> = HashMap<Uuid, V, std::hash::BuildHasherDefault<UuidHasher>>;
 
 /// Which part of the record an export holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,14 +227,14 @@ row_at! {
 pub struct ExportBatch {
     /// The facts, in export order.
     pub facts: Vec<ExportFact>,
-    pub participants: HashMap<Uuid, Vec<ExportParticipant>>,
-    pub qualifiers: HashMap<Uuid, Vec<ExportQualifier>>,
+    pub participants: ByUuid<Vec<ExportParticipant>>,
+    pub qualifiers: ByUuid<Vec<ExportQualifier>>,
     /// The public citations of each fact (active and withdrawn), in their recorded order.
-    pub citations: HashMap<Uuid, Vec<ExportCitation>>,
+    pub citations: ByUuid<Vec<ExportCitation>>,
     /// The sources the citations name.
-    pub sources: HashMap<Uuid, Arc<ExportSource>>,
+    pub sources: ByUuid<Arc<ExportSource>>,
     /// Every actor the batch names: participants, outlets, those quoted and those relayed.
-    pub actors: HashMap<Uuid, Arc<ExportActor>>,
+    pub actors: ByUuid<Arc<ExportActor>>,
 }
 
 impl ExportBatch {
@@ -236,14 +260,14 @@ impl ExportBatch {
 /// many others pass by once, at the cost of a lookup in two maps.
 #[derive(Debug)]
 pub struct RecentlyUsed<V> {
-    current: HashMap<Uuid, V>,
-    previous: HashMap<Uuid, V>,
+    current: ByUuid<V>,
+    previous: ByUuid<V>,
     per_generation: usize,
 }
 
 impl<V> RecentlyUsed<V> {
     pub fn new(per_generation: usize) -> Self {
-        Self { current: HashMap::new(), previous: HashMap::new(), per_generation: per_generation.max(1) }
+        Self { current: ByUuid::default(), previous: ByUuid::default(), per_generation: per_generation.max(1) }
     }
 
     /// The value of `id`, which counts as a use.
@@ -293,7 +317,7 @@ impl<T> Default for Kept<T> {
 
 impl<T> Kept<T> {
     /// Puts the kept records among `ids` into `batch` and returns the others, each once.
-    fn take_known(&mut self, ids: impl IntoIterator<Item = Uuid>, batch: &mut HashMap<Uuid, Arc<T>>) -> Vec<Uuid> {
+    fn take_known(&mut self, ids: impl IntoIterator<Item = Uuid>, batch: &mut ByUuid<Arc<T>>) -> Vec<Uuid> {
         let mut missing = Vec::new();
         for id in ids {
             if batch.contains_key(&id) {
@@ -312,7 +336,7 @@ impl<T> Kept<T> {
     }
 
     /// Keeps the records just read and puts them into `batch`.
-    fn keep(&mut self, read: impl IntoIterator<Item = (Uuid, T)>, batch: &mut HashMap<Uuid, Arc<T>>) {
+    fn keep(&mut self, read: impl IntoIterator<Item = (Uuid, T)>, batch: &mut ByUuid<Arc<T>>) {
         for (id, record) in read {
             let record = Arc::new(record);
             self.records.insert(id, Arc::clone(&record));
@@ -321,149 +345,172 @@ impl<T> Kept<T> {
     }
 }
 
-/// Reads an export batch by batch; each `next_batch` is a handful of short statements.
+/// The actors and sources an export has read, shared by the loads of its batches.
+#[derive(Debug, Default)]
+struct Known {
+    actors: Kept<ExportActor>,
+    sources: Kept<ExportSource>,
+}
+
+/// Reads an export batch by batch. Choosing a batch's facts is one short statement, each
+/// choice starting where the last ended; loading the batch (its facts' rows and parts) is most
+/// of the work, and the loads of several batches may run at once (`BatchToLoad`).
 #[derive(Debug)]
 pub struct ExportReader {
     scope: ExportScope,
     position: Position,
     batch_size: u64,
-    actors: Kept<ExportActor>,
-    sources: Kept<ExportSource>,
+    known: Arc<Mutex<Known>>,
 }
 
 impl ExportReader {
     pub fn new(scope: ExportScope, batch_size: u64) -> Self {
-        Self {
-            scope,
-            position: Position::After(None),
-            batch_size: Ord::max(batch_size, 1),
-            actors: Kept::default(),
-            sources: Kept::default(),
-        }
+        Self { scope, position: Position::After(None), batch_size: Ord::max(batch_size, 1), known: Arc::default() }
     }
 
     /// The next batch, or None when the export is complete.
     pub async fn next_batch<C: ConnectionTrait>(&mut self, db: &C) -> DomainResult<Option<ExportBatch>> {
-        while let Position::After(after) = self.position {
-            let batch = match self.scope.after {
-                None => self.next_range(db, after).await?,
-                Some(_) => self.next_touched(db, after).await?,
-            };
-            if batch.is_some() {
-                return Ok(batch);
+        while let Some(to_load) = self.next_to_load(db).await? {
+            if let Some(batch) = to_load.load(db).await? {
+                return Ok(Some(batch));
             }
         }
         Ok(None)
     }
 
-    /// The public facts among the next `batch_size` facts of the record, with their parts; None
-    /// when the range holds none (the reading has moved past it).
-    async fn next_range<C: ConnectionTrait>(
-        &mut self,
-        db: &C,
-        after: Option<Uuid>,
-    ) -> DomainResult<Option<ExportBatch>> {
-        let mut range = fact::Entity::find().select_only().column(fact::Column::Id);
-        if let Some(after) = after {
-            range = range.filter(fact::Column::Id.gt(after));
-        }
-        let range: Vec<Uuid> = range.order_by_asc(fact::Column::Id).limit(self.batch_size).into_tuple().all(db).await?;
-        let Some(&last) = range.last() else {
-            self.position = Position::Done;
+    /// Chooses the next batch's facts, or None when the export is complete: for the whole
+    /// record, the next `batch_size` facts' id range; for an increment, the next `batch_size`
+    /// facts an event in the scope touched.
+    pub async fn next_to_load<C: ConnectionTrait>(&mut self, db: &C) -> DomainResult<Option<BatchToLoad>> {
+        let Position::After(after) = self.position else {
             return Ok(None);
         };
-        self.position =
-            if range.len() as u64 == self.batch_size { Position::After(Some(last)) } else { Position::Done };
-        let facts: Vec<ExportFact> = rows_where(
-            db,
-            "facts",
-            public_facts().add(Members::Range { after, last }.condition(db, fact::Column::Id)),
-            &["id"],
-            None,
-        )
-        .await?;
-        if facts.is_empty() {
-            return Ok(None);
-        }
-        self.load_parts(db, facts, Members::Range { after, last }).await.map(Some)
+        let chosen = match self.scope.after {
+            None => {
+                let mut range = fact::Entity::find().select_only().column(fact::Column::Id);
+                if let Some(after) = after {
+                    range = range.filter(fact::Column::Id.gt(after));
+                }
+                let range: Vec<Uuid> =
+                    range.order_by_asc(fact::Column::Id).limit(self.batch_size).into_tuple().all(db).await?;
+                self.position = match range.last() {
+                    Some(&last) if range.len() as u64 == self.batch_size => Position::After(Some(last)),
+                    _ => Position::Done,
+                };
+                let Some(&last) = range.last() else {
+                    return Ok(None);
+                };
+                Chosen::Range { after, last }
+            }
+            Some(_) => {
+                let mut condition = public_facts().add(touched_by_events(self.scope));
+                if let Some(after) = after {
+                    condition = condition.add(fact::Column::Id.gt(after));
+                }
+                let facts: Vec<ExportFact> = rows_where(db, "facts", condition, &["id"], Some(self.batch_size)).await?;
+                self.position = match facts.last() {
+                    Some(last) if facts.len() as u64 == self.batch_size => Position::After(Some(last.id)),
+                    _ => Position::Done,
+                };
+                if facts.is_empty() {
+                    return Ok(None);
+                }
+                Chosen::Read(facts)
+            }
+        };
+        Ok(Some(BatchToLoad { chosen, known: Arc::clone(&self.known) }))
     }
+}
 
-    /// The next `batch_size` facts an event in the scope touched, with their parts.
-    async fn next_touched<C: ConnectionTrait>(
-        &mut self,
-        db: &C,
-        after: Option<Uuid>,
-    ) -> DomainResult<Option<ExportBatch>> {
-        let mut condition = public_facts().add(touched_by_events(self.scope));
-        if let Some(after) = after {
-            condition = condition.add(fact::Column::Id.gt(after));
-        }
-        let facts: Vec<ExportFact> = rows_where(db, "facts", condition, &["id"], Some(self.batch_size)).await?;
-        self.position = match facts.last() {
-            Some(last) if facts.len() as u64 == self.batch_size => Position::After(Some(last.id)),
-            _ => Position::Done,
+/// A batch whose facts are chosen but not yet read with their parts.
+#[derive(Debug)]
+pub struct BatchToLoad {
+    chosen: Chosen,
+    known: Arc<Mutex<Known>>,
+}
+
+#[derive(Debug)]
+enum Chosen {
+    /// The public facts among the facts with ids in `(after, last]`.
+    Range { after: Option<Uuid>, last: Uuid },
+    /// These facts, already read.
+    Read(Vec<ExportFact>),
+}
+
+impl BatchToLoad {
+    /// The batch, or None when its range holds no fact the public sees.
+    pub async fn load<C: ConnectionTrait>(self, db: &C) -> DomainResult<Option<ExportBatch>> {
+        let (facts, range) = match self.chosen {
+            Chosen::Range { after, last } => {
+                let range = Members::Range { after, last };
+                let condition = public_facts().add(range.condition(db, fact::Column::Id));
+                (rows_where(db, "facts", condition, &["id"], None).await?, Some(range))
+            }
+            Chosen::Read(facts) => (facts, None),
         };
         if facts.is_empty() {
             return Ok(None);
         }
         let ids: Vec<Uuid> = facts.iter().map(|fact| fact.id).collect();
-        self.load_parts(db, facts, Members::Listed(&ids)).await.map(Some)
+        let members = range.unwrap_or(Members::Listed(&ids));
+        load_parts(db, facts, &ids, members, &self.known).await.map(Some)
+    }
+}
+
+/// Everything the exports show of `facts`: participants, qualifiers and citations in a
+/// statement each, then the sources and actors they name that this export has not kept
+/// from an earlier batch (a statement each, when there are any).
+async fn load_parts<C: ConnectionTrait>(
+    db: &C,
+    facts: Vec<ExportFact>,
+    ids: &[Uuid],
+    members: Members<'_>,
+    known: &Mutex<Known>,
+) -> DomainResult<ExportBatch> {
+    let by_position = &["fact_id", "position"];
+    let participants: Vec<ExportParticipant> =
+        rows_where(db, "fact_participants", members.condition(db, fact_participant::Column::FactId), by_position, None)
+            .await?;
+    let qualifiers: Vec<ExportQualifier> =
+        rows_where(db, "fact_qualifiers", members.condition(db, fact_qualifier::Column::FactId), by_position, None)
+            .await?;
+    let public_citations = members
+        .condition(db, citation::Column::FactId)
+        .add(citation::Column::Status.is_in(PUBLIC_CITATION_STATUSES.iter().copied()));
+    let citations: Vec<ExportCitation> = rows_where(db, "citations", public_citations, by_position, None).await?;
+    let mut batch = ExportBatch {
+        participants: of_facts(ids, participants, |p| p.fact_id),
+        qualifiers: of_facts(ids, qualifiers, |q| q.fact_id),
+        citations: of_facts(ids, citations, |c| c.fact_id),
+        facts,
+        ..ExportBatch::default()
+    };
+
+    let cited = batch.citations.values().flatten().map(|c| c.source_id);
+    let missing = lock(known).sources.take_known(cited, &mut batch.sources);
+    if !missing.is_empty() {
+        let read: Vec<ExportSource> =
+            rows_where(db, "sources", by_ids(db, source::Column::Id, &missing), &[], None).await?;
+        lock(known).sources.keep(read.into_iter().map(|s| (s.id, s)), &mut batch.sources);
     }
 
-    /// Everything the exports show of `facts`: participants, qualifiers and citations in a
-    /// statement each, then the sources and actors they name that this export has not kept
-    /// from an earlier batch (a statement each, when there are any).
-    async fn load_parts<C: ConnectionTrait>(
-        &mut self,
-        db: &C,
-        facts: Vec<ExportFact>,
-        members: Members<'_>,
-    ) -> DomainResult<ExportBatch> {
-        let ids: Vec<Uuid> = facts.iter().map(|fact| fact.id).collect();
-        let by_position = &["fact_id", "position"];
-        let participants: Vec<ExportParticipant> = rows_where(
-            db,
-            "fact_participants",
-            members.condition(db, fact_participant::Column::FactId),
-            by_position,
-            None,
-        )
-        .await?;
-        let qualifiers: Vec<ExportQualifier> =
-            rows_where(db, "fact_qualifiers", members.condition(db, fact_qualifier::Column::FactId), by_position, None)
-                .await?;
-        let public_citations = members
-            .condition(db, citation::Column::FactId)
-            .add(citation::Column::Status.is_in(PUBLIC_CITATION_STATUSES.iter().copied()));
-        let citations: Vec<ExportCitation> = rows_where(db, "citations", public_citations, by_position, None).await?;
-        let mut batch = ExportBatch {
-            participants: of_facts(&ids, participants, |p| p.fact_id),
-            qualifiers: of_facts(&ids, qualifiers, |q| q.fact_id),
-            citations: of_facts(&ids, citations, |c| c.fact_id),
-            facts,
-            ..ExportBatch::default()
-        };
-
-        let cited = batch.citations.values().flatten().map(|c| c.source_id);
-        let missing = self.sources.take_known(cited, &mut batch.sources);
-        if !missing.is_empty() {
-            let read: Vec<ExportSource> =
-                rows_where(db, "sources", by_ids(db, source::Column::Id, &missing), &[], None).await?;
-            self.sources.keep(read.into_iter().map(|s| (s.id, s)), &mut batch.sources);
-        }
-
-        let participants = batch.participants.values().flatten().map(|p| Some(p.actor_id));
-        let outlets = batch.sources.values().map(|s| s.outlet_id);
-        let named = batch.citations.values().flatten().flat_map(|c| [c.attributed_to_id, c.relayed_from_id]);
-        let actors: Vec<Uuid> = participants.chain(outlets).chain(named).flatten().collect();
-        let missing = self.actors.take_known(actors, &mut batch.actors);
-        if !missing.is_empty() {
-            let read: Vec<ExportActor> =
-                rows_where(db, "actors", by_ids(db, actor::Column::Id, &missing), &[], None).await?;
-            self.actors.keep(read.into_iter().map(|a| (a.id, a)), &mut batch.actors);
-        }
-        Ok(batch)
+    let participants = batch.participants.values().flatten().map(|p| Some(p.actor_id));
+    let outlets = batch.sources.values().map(|s| s.outlet_id);
+    let named = batch.citations.values().flatten().flat_map(|c| [c.attributed_to_id, c.relayed_from_id]);
+    let actors: Vec<Uuid> = participants.chain(outlets).chain(named).flatten().collect();
+    let missing = lock(known).actors.take_known(actors, &mut batch.actors);
+    if !missing.is_empty() {
+        let read: Vec<ExportActor> =
+            rows_where(db, "actors", by_ids(db, actor::Column::Id, &missing), &[], None).await?;
+        lock(known).actors.keep(read.into_iter().map(|a| (a.id, a)), &mut batch.actors);
     }
+    Ok(batch)
+}
+
+/// The known records; a load that panicked while holding them left nothing half-changed that
+/// matters (at worst a record is read again).
+fn lock(known: &Mutex<Known>) -> std::sync::MutexGuard<'_, Known> {
+    known.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The rows whose `column` is one of `ids`.
@@ -472,8 +519,8 @@ fn by_ids<C: ConnectionTrait>(db: &C, column: impl ColumnTrait, ids: &[Uuid]) ->
 }
 
 /// The rows of the facts `ids`, by fact; rows of other facts (read by a range) are dropped.
-fn of_facts<T>(ids: &[Uuid], rows: Vec<T>, fact_of: impl Fn(&T) -> Uuid) -> HashMap<Uuid, Vec<T>> {
-    let mut grouped: HashMap<Uuid, Vec<T>> = ids.iter().map(|&id| (id, Vec::new())).collect();
+fn of_facts<T>(ids: &[Uuid], rows: Vec<T>, fact_of: impl Fn(&T) -> Uuid) -> ByUuid<Vec<T>> {
+    let mut grouped: ByUuid<Vec<T>> = ids.iter().map(|&id| (id, Vec::new())).collect();
     for row in rows {
         if let Some(list) = grouped.get_mut(&fact_of(&row)) {
             list.push(row);
@@ -560,17 +607,17 @@ mod tests {
     fn kept_records_are_given_to_later_batches_and_bounded() {
         let mut kept: Kept<u32> = Kept::default();
         let ids: Vec<Uuid> = (0..2 * KEPT_PER_GENERATION + 5).map(|_| Uuid::now_v7()).collect();
-        let mut batch = HashMap::new();
+        let mut batch = ByUuid::default();
         let missing = kept.take_known(ids[..3].iter().chain(&ids[..3]).copied(), &mut batch);
         assert_eq!(missing.len(), 3, "each missing id once");
         kept.keep(missing.iter().map(|&id| (id, 7)), &mut batch);
         assert_eq!(batch.len(), 3);
 
-        let mut later = HashMap::new();
+        let mut later = ByUuid::default();
         assert!(kept.take_known(ids[..3].iter().copied(), &mut later).is_empty(), "kept from the first batch");
         assert_eq!(*later[&ids[0]], 7);
 
-        let mut large = HashMap::new();
+        let mut large = ByUuid::default();
         let missing = kept.take_known(ids.iter().copied(), &mut large);
         assert_eq!(missing.len(), 2 * KEPT_PER_GENERATION + 2);
         kept.keep(missing.iter().map(|&id| (id, 8)), &mut large);

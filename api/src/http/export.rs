@@ -40,7 +40,7 @@ use crate::domain::export::{
 };
 use crate::domain::feed::{last_public_change, sequence_of_cursor};
 use crate::domain::kind::list_kinds;
-use crate::domain::DomainError;
+use crate::domain::{DomainError, DomainResult};
 use crate::error_code::{error_body, ErrorCode};
 use crate::graphql::ids;
 
@@ -224,60 +224,86 @@ async fn export(state: AppState, headers: &HeaderMap, uri: &Uri, format: ExportF
     response
 }
 
-/// Batches read ahead of the one being written: the database reads the next batch while the
-/// server renders and sends this one, so the two take turns on no one's time.
-const BATCHES_READ_AHEAD: usize = 1;
+/// Batches loading while one is written: the database reads them, and the server decodes
+/// them, while the server renders and sends the one before, so neither waits for the other.
+/// Memory is a few batches whatever the export's size.
+const BATCHES_LOADING: usize = 2;
 
-/// The body: the format's opening, one chunk per batch, its closing. A task reads the batches
-/// (`BATCHES_READ_AHEAD` ahead, so memory stays a few batches whatever the export's size) and
-/// the body renders each as it is sent; the task ends when the export does or when the body is
-/// dropped (the client went away). A database error halfway ends the body with an error, so the
-/// client sees a broken transfer rather than a short file that looks complete.
+/// A batch being loaded by its own task: None when its range held no public fact.
+type Loading = tokio::task::JoinHandle<DomainResult<Option<ExportBatch>>>;
+
+/// The body: the format's opening, the chunks of each batch, its closing. A task chooses the
+/// batches one after the other and starts a task loading each (`BATCHES_LOADING` at a time);
+/// the body renders each loaded batch, in order, as it is sent. The tasks end when the export
+/// does or when the body is dropped (the client went away). A database error halfway ends the
+/// body with an error, so the client sees a broken transfer rather than a short file that
+/// looks complete.
 fn stream_body(
     db: sea_orm::DatabaseConnection,
     mut reader: ExportReader,
     mut renderer: Renderer,
     permit: OwnedSemaphorePermit,
 ) -> Body {
-    let (batches, mut received) = tokio::sync::mpsc::channel(BATCHES_READ_AHEAD);
+    let (loads, mut received) = tokio::sync::mpsc::channel::<DomainResult<Option<Loading>>>(BATCHES_LOADING);
     tokio::spawn(async move {
         loop {
-            let next = reader.next_batch(&db).await;
+            let next = reader.next_to_load(&db).await.map(|to_load| {
+                to_load.map(|to_load| {
+                    let db = db.clone();
+                    tokio::spawn(async move { to_load.load(&db).await })
+                })
+            });
             let last = !matches!(next, Ok(Some(_)));
-            if batches.send(next).await.is_err() || last {
+            if loads.send(next).await.is_err() || last {
                 return;
             }
         }
     });
     let mut pending = std::collections::VecDeque::new();
     renderer.open(&mut pending);
+    let mut loading: Option<Loading> = None;
     let mut finished = false;
     let chunks = futures_util::stream::poll_fn(move |context| {
+        use std::task::Poll;
         // The permit is the export's slot: it is given back when this stream is dropped.
         let _slot = &permit;
         loop {
             if let Some(chunk) = pending.pop_front() {
-                return std::task::Poll::Ready(Some(Ok(chunk)));
+                return Poll::Ready(Some(Ok(chunk)));
             }
             if finished {
-                return std::task::Poll::Ready(None);
+                return Poll::Ready(None);
             }
-            match std::task::ready!(received.poll_recv(context)) {
-                Some(Ok(Some(batch))) => renderer.batch(&batch, &mut pending),
-                Some(Ok(None)) => {
-                    renderer.close(&mut pending);
-                    finished = true;
+            let failure = if let Some(load) = loading.as_mut() {
+                let loaded = std::task::ready!(std::future::Future::poll(std::pin::Pin::new(load), context));
+                loading = None;
+                match loaded {
+                    Ok(Ok(Some(batch))) => {
+                        renderer.batch(&batch, &mut pending);
+                        continue;
+                    }
+                    Ok(Ok(None)) => continue,
+                    Ok(Err(error)) => export_broke(&error),
+                    Err(panicked) => export_broke(&panicked),
                 }
-                Some(Err(error)) => {
-                    finished = true;
-                    return std::task::Poll::Ready(Some(Err(export_broke(&error))));
+            } else {
+                match std::task::ready!(received.poll_recv(context)) {
+                    Some(Ok(Some(load))) => {
+                        loading = Some(load);
+                        continue;
+                    }
+                    Some(Ok(None)) => {
+                        renderer.close(&mut pending);
+                        finished = true;
+                        continue;
+                    }
+                    Some(Err(error)) => export_broke(&error),
+                    // The chooser stops early only by panicking.
+                    None => export_broke(&"the export's reader stopped"),
                 }
-                // The reader stops early only by panicking.
-                None => {
-                    finished = true;
-                    return std::task::Poll::Ready(Some(Err(export_broke(&"the export's reader stopped"))));
-                }
-            }
+            };
+            finished = true;
+            return Poll::Ready(Some(Err(failure)));
         }
     });
     Body::from_stream(chunks)
@@ -1054,14 +1080,17 @@ mod tests {
     #[test]
     fn a_rendered_record_serves_only_the_record_it_was_rendered_from() {
         let id = uuid::Uuid::now_v7();
-        let first = ExportBatch { actors: [(id, actor_named(id, "Russia"))].into(), ..ExportBatch::default() };
+        let first =
+            ExportBatch { actors: [(id, actor_named(id, "Russia"))].into_iter().collect(), ..ExportBatch::default() };
         let mut rendered = Rendered::default();
         rendered.prepare(&first, false);
         assert!(rendered.actor(&first.actors[&id]).is_some(), "rendered once");
         assert_eq!(written_actor(&first, &rendered, id, false)["name"], "Russia");
 
-        let again =
-            ExportBatch { actors: [(id, actor_named(id, "Russian Federation"))].into(), ..ExportBatch::default() };
+        let again = ExportBatch {
+            actors: [(id, actor_named(id, "Russian Federation"))].into_iter().collect(),
+            ..ExportBatch::default()
+        };
         assert!(rendered.actor(&again.actors[&id]).is_none(), "a record read again is not the one rendered");
         assert_eq!(written_actor(&again, &rendered, id, false)["name"], "Russian Federation");
         rendered.prepare(&again, false);
@@ -1073,7 +1102,7 @@ mod tests {
 
     #[test]
     fn a_batch_naming_more_records_than_are_kept_is_written_whole() {
-        let actors: HashMap<_, _> = (0..2 * KEPT_PER_GENERATION + 10)
+        let actors = (0..2 * KEPT_PER_GENERATION + 10)
             .map(|n| {
                 let id = uuid::Uuid::now_v7();
                 (id, actor_named(id, &format!("Actor {n}")))
