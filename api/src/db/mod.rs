@@ -160,7 +160,9 @@ pub fn skewed_ids(backend: DatabaseBackend, ids: impl IntoIterator<Item = uuid::
 /// statement (the sources an export batch cites, say). An IN list of n parameters is a different
 /// statement for every n, which Postgres parses and plans anew and each pooled connection keeps
 /// prepared; on Postgres the ids are one array parameter instead, so every length is the same
-/// prepared statement. SQLite has no arrays: there they are an IN list.
+/// prepared statement. SQLite has no arrays: there they are an IN list padded (with the last id
+/// again) to a power of two, so a dozen statements serve every length (each length its own
+/// cached statement held 100 MB across an export's connections).
 pub fn among_ids(backend: DatabaseBackend, column: Expr, ids: &[uuid::Uuid]) -> Expr {
     use sea_orm::sea_query::ExprTrait;
     match backend {
@@ -176,7 +178,11 @@ pub fn among_ids(backend: DatabaseBackend, column: Expr, ids: &[uuid::Uuid]) -> 
             array.push('}');
             Expr::cust_with_exprs("$1 = ANY(CAST($2 AS uuid[]))", [column, Expr::val(array)])
         }
-        _ => column.is_in(ids.iter().copied()),
+        _ => {
+            let padded = ids.len().next_power_of_two();
+            let last = ids.last().copied();
+            column.is_in(ids.iter().copied().chain(std::iter::repeat_n(last, padded - ids.len()).flatten()))
+        }
     }
 }
 
@@ -284,6 +290,32 @@ fn classify_code(code: &str) -> DbFailure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lists_of_ids_of_any_length_are_a_few_statements() {
+        use sea_orm::sea_query::{Alias, Asterisk, PostgresQueryBuilder, Query, SqliteQueryBuilder};
+        let statement = |backend, n: usize| {
+            let ids: Vec<uuid::Uuid> = (0..n).map(|_| uuid::Uuid::now_v7()).collect();
+            let query = Query::select()
+                .column(Asterisk)
+                .from(Alias::new("sources"))
+                .and_where(among_ids(backend, Expr::col(Alias::new("id")), &ids))
+                .to_owned();
+            match backend {
+                DatabaseBackend::Postgres => query.build(PostgresQueryBuilder),
+                _ => query.build(SqliteQueryBuilder),
+            }
+        };
+        let (one, values) = statement(DatabaseBackend::Postgres, 1);
+        assert_eq!(values.0.len(), 1, "one array parameter: {one}");
+        assert_eq!(statement(DatabaseBackend::Postgres, 700).0, one);
+        let (three, values) = statement(DatabaseBackend::Sqlite, 3);
+        assert_eq!(values.0.len(), 4, "padded to a power of two");
+        assert_eq!(statement(DatabaseBackend::Sqlite, 4).0, three);
+        let lengths: std::collections::HashSet<String> =
+            (1..=1000).map(|n| statement(DatabaseBackend::Sqlite, n).0).collect();
+        assert_eq!(lengths.len(), 11, "1, 2, 4, …, 1024");
+    }
 
     #[test]
     fn tls_follows_the_url_and_is_off_for_a_database_on_this_machine() {
