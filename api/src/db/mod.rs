@@ -161,8 +161,8 @@ pub fn skewed_ids(backend: DatabaseBackend, ids: impl IntoIterator<Item = uuid::
 /// statement for every n, which Postgres parses and plans anew and each pooled connection keeps
 /// prepared; on Postgres the ids are one array parameter instead, so every length is the same
 /// prepared statement. SQLite has no arrays: there they are an IN list padded (with the last id
-/// again) to a power of two, so a dozen statements serve every length (each length its own
-/// cached statement held 100 MB across an export's connections).
+/// again) to a power of two, so a dozen statements serve every length rather than a new one
+/// prepared, and cached by each connection, for every length.
 pub fn among_ids(backend: DatabaseBackend, column: Expr, ids: &[uuid::Uuid]) -> Expr {
     use sea_orm::sea_query::ExprTrait;
     match backend {
