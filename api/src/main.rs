@@ -13,6 +13,15 @@ unsafe extern "C" {
     fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
 }
 
+/// glibc's `M_ARENA_MAX` (malloc.h).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const M_ARENA_MAX: std::ffi::c_int = -8;
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+unsafe extern "C" {
+    fn mallopt(param: std::ffi::c_int, value: std::ffi::c_int) -> std::ffi::c_int;
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     // An export streams gigabytes through short-lived buffers. mimalloc gives freed memory back
@@ -21,6 +30,15 @@ async fn main() -> std::process::ExitCode {
     // the export ran as fast.
     // SAFETY: sets an integer option; mimalloc reads its options at any time.
     unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, 1) };
+    // SQLite allocates with the C library's malloc, on one thread per connection, and glibc
+    // gives each thread an arena of its own that keeps what it freed: one arena held 27 MB less
+    // after an export from SQLite (115 MB peak against 142) and ran as fast.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: a malloc tuning parameter; glibc takes it under its lock and applies it to the
+    // arenas made from then on.
+    unsafe {
+        mallopt(M_ARENA_MAX, 1)
+    };
     let cli = chancery::config::Cli::parse();
     chancery::telemetry::init(&cli.log);
     match chancery::cli::run(cli).await {
