@@ -4,8 +4,9 @@
 //!
 //! Each answer is streamed batch by batch from `domain::export` (which explains why batches of
 //! short statements, and what the feed's head bounds). What the server holds per download is
-//! one batch's rows and its rendering, whatever the size of the record, and between batches no
-//! database connection: a slow reader slows only its own download. Downloads at once are
+//! a few batches' rows and rendering and the actors and sources it keeps (both bounded),
+//! whatever the size of the record, and between statements no database connection: a slow
+//! reader slows only its own download. Downloads at once are
 //! bounded (`--max-concurrent-exports`), each holding its slot until its body ends or is
 //! dropped; a client that stops reading altogether is disconnected by the connection's write
 //! stall limit (`--response-write-timeout-secs`, `http::connections`), which drops the body and
@@ -233,7 +234,8 @@ const BATCHES_LOADING: usize = 2;
 type Loading = tokio::task::JoinHandle<DomainResult<Option<ExportBatch>>>;
 
 /// The body: the format's opening, the chunks of each batch, its closing. A task chooses the
-/// batches one after the other and starts a task loading each (`BATCHES_LOADING` at a time);
+/// batches one after the other and starts a task loading each (`BATCHES_LOADING` waiting, one
+/// more being written);
 /// the body renders each loaded batch, in order, as it is sent. The tasks end when the export
 /// does or when the body is dropped (the client went away). A database error halfway ends the
 /// body with an error, so the client sees a broken transfer rather than a short file that
