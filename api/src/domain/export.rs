@@ -43,7 +43,7 @@ use uuid::Uuid;
 use super::chain::Subject;
 use super::fact::query::{ValidFactFilter, Visibility, PUBLIC_CITATION_STATUSES};
 use super::feed::public_subjects_between;
-use super::DomainResult;
+use super::{group_by_parent, DomainResult};
 use crate::db::among_ids;
 use crate::db::rows::{row_at, rows_where};
 
@@ -251,6 +251,11 @@ impl ExportBatch {
     pub fn citations_of(&self, fact: Uuid) -> &[ExportCitation] {
         self.citations.get(&fact).map(Vec::as_slice).unwrap_or_default()
     }
+
+    /// The outlet of one of the batch's sources.
+    pub fn outlet_of(&self, source: &ExportSource) -> Option<&Arc<ExportActor>> {
+        self.actors.get(&source.outlet_id?)
+    }
 }
 
 /// Values by id, the recently used ones kept and the rest forgotten, in bounded memory: two
@@ -393,10 +398,7 @@ impl ExportReader {
                 }
                 let range: Vec<Uuid> =
                     range.order_by_asc(fact::Column::Id).limit(self.batch_size).into_tuple().all(db).await?;
-                self.position = match range.last() {
-                    Some(&last) if range.len() as u64 == self.batch_size => Position::After(Some(last)),
-                    _ => Position::Done,
-                };
+                self.position = self.position_after(range.len(), range.last().copied());
                 let Some(&last) = range.last() else {
                     return Ok(None);
                 };
@@ -408,10 +410,7 @@ impl ExportReader {
                     condition = condition.add(fact::Column::Id.gt(after));
                 }
                 let facts: Vec<ExportFact> = rows_where(db, "facts", condition, &["id"], Some(self.batch_size)).await?;
-                self.position = match facts.last() {
-                    Some(last) if facts.len() as u64 == self.batch_size => Position::After(Some(last.id)),
-                    _ => Position::Done,
-                };
+                self.position = self.position_after(facts.len(), facts.last().map(|fact| fact.id));
                 if facts.is_empty() {
                     return Ok(None);
                 }
@@ -419,6 +418,15 @@ impl ExportReader {
             }
         };
         Ok(Some(BatchToLoad { chosen, known: Arc::clone(&self.known) }))
+    }
+
+    /// Where the reading stands after choosing `chosen` facts, the last of them `last`: a choice
+    /// shorter than a batch was the last one.
+    fn position_after(&self, chosen: usize, last: Option<Uuid>) -> Position {
+        match last {
+            Some(last) if chosen as u64 == self.batch_size => Position::After(Some(last)),
+            _ => Position::Done,
+        }
     }
 }
 
@@ -481,9 +489,9 @@ async fn load_parts<C: ConnectionTrait>(
         rows_where(db, "citations", members.condition(db, citation::Column::FactId), by_position, None).await?;
     citations.retain(|c| PUBLIC_CITATION_STATUSES.contains(&c.status));
     let mut batch = ExportBatch {
-        participants: of_facts(ids, participants, |p| p.fact_id),
-        qualifiers: of_facts(ids, qualifiers, |q| q.fact_id),
-        citations: of_facts(ids, citations, |c| c.fact_id),
+        participants: group_by_parent(ids, participants, |p| p.fact_id),
+        qualifiers: group_by_parent(ids, qualifiers, |q| q.fact_id),
+        citations: group_by_parent(ids, citations, |c| c.fact_id),
         facts,
         ..ExportBatch::default()
     };
@@ -518,17 +526,6 @@ fn lock(known: &Mutex<Known>) -> std::sync::MutexGuard<'_, Known> {
 /// The rows whose `column` is one of `ids`.
 fn by_ids<C: ConnectionTrait>(db: &C, column: impl ColumnTrait, ids: &[Uuid]) -> Condition {
     Condition::all().add(among_ids(db.get_database_backend(), Expr::col(column), ids))
-}
-
-/// The rows of the facts `ids`, by fact; rows of other facts (read by a range) are dropped.
-fn of_facts<T>(ids: &[Uuid], rows: Vec<T>, fact_of: impl Fn(&T) -> Uuid) -> ByUuid<Vec<T>> {
-    let mut grouped: ByUuid<Vec<T>> = ids.iter().map(|&id| (id, Vec::new())).collect();
-    for row in rows {
-        if let Some(list) = grouped.get_mut(&fact_of(&row)) {
-            list.push(row);
-        }
-    }
-    grouped
 }
 
 /// The facts the public sees, by the same rule as the `facts` query.

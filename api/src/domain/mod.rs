@@ -46,15 +46,18 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
 }
 
 /// Groups rows by their parent id, with an (empty) entry for every id asked for: an absent
-/// entry would read as "not loaded" to a cache and be asked for again.
-pub fn group_by_parent<K: std::hash::Hash + Eq + Clone, T>(
+/// entry would read as "not loaded" to a cache and be asked for again. Rows of a parent not
+/// asked for (read by a range wider than the ids, as the exports read) are dropped.
+pub fn group_by_parent<K: std::hash::Hash + Eq + Clone, T, S: std::hash::BuildHasher + Default>(
     keys: &[K],
     rows: Vec<T>,
     parent_of: impl Fn(&T) -> K,
-) -> HashMap<K, Vec<T>> {
-    let mut grouped: HashMap<K, Vec<T>> = keys.iter().map(|key| (key.clone(), Vec::new())).collect();
+) -> HashMap<K, Vec<T>, S> {
+    let mut grouped: HashMap<K, Vec<T>, S> = keys.iter().map(|key| (key.clone(), Vec::new())).collect();
     for row in rows {
-        grouped.entry(parent_of(&row)).or_default().push(row);
+        if let Some(list) = grouped.get_mut(&parent_of(&row)) {
+            list.push(row);
+        }
     }
     grouped
 }

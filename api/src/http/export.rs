@@ -725,12 +725,10 @@ impl<'a> Writing<'a> {
 
     fn source(self, id: uuid::Uuid) -> Option<Fragment<'a, SourceRecord<'a>>> {
         let source = self.batch.sources.get(&id)?;
-        let outlet = source.outlet_id.and_then(|id| self.batch.actors.get(&id));
+        let outlet = self.batch.outlet_of(source);
         Some(match self.rendered.source(source, outlet) {
             Some(json) => Fragment::Rendered(json),
-            None => {
-                Fragment::Direct(SourceRecord::of(source, outlet.map(|o| ActorRecord::of(o, self.linked)), self.linked))
-            }
+            None => Fragment::Direct(SourceRecord::of(source, outlet.map(|o| &**o), self.linked)),
         })
     }
 }
@@ -777,6 +775,12 @@ struct RenderedSource {
     json: Box<RawValue>,
 }
 
+impl RenderedActor {
+    fn renders(&self, actor: &Arc<ExportActor>) -> bool {
+        Arc::ptr_eq(&self.from, actor)
+    }
+}
+
 impl RenderedSource {
     fn renders(&self, source: &Arc<ExportSource>, outlet: Option<&Arc<ExportActor>>) -> bool {
         let same_outlet = match (&self.outlet, outlet) {
@@ -793,15 +797,15 @@ impl Rendered {
     /// those that are).
     fn prepare(&mut self, batch: &ExportBatch, linked: bool) {
         for actor in batch.actors.values() {
-            if !self.actors.get(actor.id).is_some_and(|rendered| Arc::ptr_eq(&rendered.from, actor)) {
+            if !self.actors.get(actor.id).is_some_and(|rendered| rendered.renders(actor)) {
                 let json = raw_json(&ActorRecord::of(actor, linked));
                 self.actors.insert(actor.id, RenderedActor { from: Arc::clone(actor), json });
             }
         }
         for source in batch.sources.values() {
-            let outlet = source.outlet_id.and_then(|id| batch.actors.get(&id));
+            let outlet = batch.outlet_of(source);
             if !self.sources.get(source.id).is_some_and(|rendered| rendered.renders(source, outlet)) {
-                let json = raw_json(&SourceRecord::of(source, outlet.map(|o| ActorRecord::of(o, linked)), linked));
+                let json = raw_json(&SourceRecord::of(source, outlet.map(|o| &**o), linked));
                 let from = Arc::clone(source);
                 self.sources.insert(source.id, RenderedSource { from, outlet: outlet.cloned(), json });
             }
@@ -810,7 +814,7 @@ impl Rendered {
 
     fn actor(&self, actor: &Arc<ExportActor>) -> Option<&RawValue> {
         let rendered = self.actors.peek(actor.id)?;
-        Arc::ptr_eq(&rendered.from, actor).then_some(&*rendered.json)
+        rendered.renders(actor).then_some(&*rendered.json)
     }
 
     fn source(&self, source: &Arc<ExportSource>, outlet: Option<&Arc<ExportActor>>) -> Option<&RawValue> {
@@ -981,7 +985,7 @@ struct SourceRecord<'a> {
 }
 
 impl<'a> SourceRecord<'a> {
-    fn of(source: &'a ExportSource, outlet: Option<ActorRecord<'a>>, linked: bool) -> Self {
+    fn of(source: &'a ExportSource, outlet: Option<&'a ExportActor>, linked: bool) -> Self {
         let (node_id, node_type) = node(source.id, linked, &["prov:Entity", "schema:CreativeWork"]);
         Self {
             node_id,
@@ -990,7 +994,7 @@ impl<'a> SourceRecord<'a> {
             url: &source.url,
             title: &source.title,
             kind: source.kind.as_str(),
-            outlet,
+            outlet: outlet.map(|outlet| ActorRecord::of(outlet, linked)),
             published: source
                 .published_on
                 .zip(source.published_precision)

@@ -125,7 +125,7 @@ pub async fn aliases_of<C: ConnectionTrait>(db: &C, actor_ids: &[Uuid]) -> Domai
         .order_by_asc(actor_alias::Column::Alias)
         .all(db)
         .await?;
-    let grouped = group_by_parent(actor_ids, rows, |row| row.actor_id);
+    let grouped: HashMap<_, _> = group_by_parent(actor_ids, rows, |row| row.actor_id);
     Ok(grouped.into_iter().map(|(id, rows)| (id, rows.into_iter().map(|row| row.alias).collect())).collect())
 }
 
