@@ -125,8 +125,8 @@ fn desk_routes() -> Router<AppState> {
 
 /// The bulk exports: admitted like GraphQL requests (rate limit, API keys, a place in flight
 /// while the answer starts), gzip-compressed for clients that accept it. At the fastest level:
-/// an export is gigabytes of JSON, which the default level compressed at a third of the speed
-/// the server writes it.
+/// an export is gigabytes of JSON and compressing it is what bounds a gzipped export (35,000
+/// facts/s at this level against 55,000 plain, bench/README.md).
 fn export_routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/export/facts.ndjson", get(export::facts_ndjson))
